@@ -1,0 +1,146 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	pdmail "github.com/kactoily/privacydesk/mail"
+	"github.com/kactoily/privacydesk/models"
+)
+
+// Config is every setting, each from a PRIVACYDESK_* environment variable
+// and a matching flag (the flag wins).
+type Config struct {
+	Addr             string
+	DataDir          string
+	DatabaseURL      string
+	StoreDatabaseURL string
+	BaseURL          string
+	SMTPURL          string
+	MailFrom         string
+	SupportEmail     string
+	Demo             bool
+	AutoMigrate      bool // apply migrations at start-up; off for multi-instance rollouts
+	Workers          bool // run background jobs in this instance
+}
+
+// setting describes one option: flag name, environment variable, help.
+type setting struct {
+	flag, env, help string
+	str             *string
+	boolean         *bool
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"addr", "PRIVACYDESK_ADDR", "address to listen on", &c.Addr, nil},
+		{"data-dir", "PRIVACYDESK_DATA_DIR", "folder for the SQLite file, .eml files and exports", &c.DataDir, nil},
+		{"database-url", "PRIVACYDESK_DATABASE_URL", "sqlite:PATH or postgres://… (default sqlite:DATA_DIR/privacydesk.db)", &c.DatabaseURL, nil},
+		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database (default: the app's own)", &c.StoreDatabaseURL, nil},
+		{"base-url", "PRIVACYDESK_BASE_URL", "public URL that starts every emailed link (default http://localhost:PORT)", &c.BaseURL, nil},
+		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
+		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
+		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
+		{"demo", "PRIVACYDESK_DEMO", "seed a demo store when the database is empty", nil, &c.Demo},
+		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
+		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
+	}
+}
+
+// LoadConfig reads the environment (through getenv), then the flags in args.
+// It returns a clear error for a malformed value.
+func LoadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Config{
+		Addr: ":8080", DataDir: "./data", MailFrom: "Kactoily Privacy <privacy@kactoily.com>",
+		SupportEmail: "privacy-team@kactoily.com", AutoMigrate: true, Workers: true,
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range c.settings() {
+		v, set := getenv(s.env), getenv(s.env) != ""
+		help := fmt.Sprintf("%s (env %s)", s.help, s.env)
+		if s.str != nil {
+			if set {
+				*s.str = v
+			}
+			fs.StringVar(s.str, s.flag, *s.str, help)
+			continue
+		}
+		if set {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return c, fmt.Errorf("%s must be true or false (got %q)", s.env, v)
+			}
+			*s.boolean = b
+		}
+		fs.BoolVar(s.boolean, s.flag, *s.boolean, help)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, c.normalize()
+}
+
+func (c *Config) normalize() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("PRIVACYDESK_ADDR must be host:port or :port (got %q)", c.Addr)
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("PRIVACYDESK_DATA_DIR must not be empty")
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "privacydesk.db")
+	}
+	if _, _, err := models.ParseDatabaseURL(c.DatabaseURL); err != nil {
+		return fmt.Errorf("PRIVACYDESK_DATABASE_URL: %s", models.ErrorMessage(err))
+	}
+	if c.StoreDatabaseURL != "" {
+		if _, _, err := models.ParseDatabaseURL(c.StoreDatabaseURL); err != nil {
+			return fmt.Errorf("PRIVACYDESK_STORE_DATABASE_URL: %s", models.ErrorMessage(err))
+		}
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("PRIVACYDESK_BASE_URL must be an absolute http(s) URL like https://privacy.example.com (got %q)", c.BaseURL)
+		}
+		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	}
+	if c.SMTPURL != "" {
+		if _, err := pdmail.ParseSMTPURL(c.SMTPURL); err != nil {
+			return fmt.Errorf("PRIVACYDESK_SMTP_URL: %w", err)
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return fmt.Errorf("PRIVACYDESK_MAIL_FROM must be an address like \"Name <privacy@example.com>\" (got %q)", c.MailFrom)
+	}
+	if c.SupportEmail != "" {
+		if _, err := mail.ParseAddress(c.SupportEmail); err != nil {
+			return fmt.Errorf("PRIVACYDESK_SUPPORT_EMAIL must be an email address (got %q)", c.SupportEmail)
+		}
+	}
+	return nil
+}
+
+// BaseURLFor returns the configured base URL, or one built from the
+// address actually listened on.
+func (c *Config) BaseURLFor(listen net.Addr) string {
+	if c.BaseURL != "" {
+		return c.BaseURL
+	}
+	port := "8080"
+	if ta, ok := listen.(*net.TCPAddr); ok {
+		port = strconv.Itoa(ta.Port)
+	}
+	return "http://localhost:" + port
+}

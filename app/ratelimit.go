@@ -1,0 +1,127 @@
+package app
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+// Limits are the per-instance rate limits: at most N events per window per key.
+type Limits struct {
+	IntakePerIP   int // filings per IP per window
+	ResendPerIP   int
+	ResendPerMail int
+	Window        time.Duration
+}
+
+// DefaultLimits suit a public privacy center.
+var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, Window: time.Hour}
+
+// window is a fixed-window counter keyed by client IP or email.
+type window struct {
+	mu     sync.Mutex
+	limit  int
+	length time.Duration
+	counts map[string]*slot
+	sweep  time.Time
+}
+
+type slot struct {
+	start time.Time
+	n     int
+}
+
+func newWindow(limit int, length time.Duration) *window {
+	return &window{limit: limit, length: length, counts: map[string]*slot{}}
+}
+
+// allow counts one event for key and reports whether it is within the
+// limit, and if not, how long until the window resets.
+func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if now.Sub(w.sweep) > w.length { // forget old keys so memory stays bounded
+		for k, s := range w.counts {
+			if now.Sub(s.start) >= w.length {
+				delete(w.counts, k)
+			}
+		}
+		w.sweep = now
+	}
+	s, ok := w.counts[key]
+	if !ok || now.Sub(s.start) >= w.length {
+		s = &slot{start: now}
+		w.counts[key] = s
+	}
+	if s.n >= w.limit {
+		return false, s.start.Add(w.length).Sub(now)
+	}
+	s.n++
+	return true, 0
+}
+
+type limiters struct {
+	intakeIP, resendIP, resendMail *window
+}
+
+func newLimiters(l Limits) *limiters {
+	if l.Window == 0 {
+		l = DefaultLimits
+	}
+	return &limiters{
+		intakeIP:   newWindow(l.IntakePerIP, l.Window),
+		resendIP:   newWindow(l.ResendPerIP, l.Window),
+		resendMail: newWindow(l.ResendPerMail, l.Window),
+	}
+}
+
+func rateLimited(retry time.Duration) error {
+	return &models.Error{Code: models.ERateLimited, RetryAfter: retry,
+		Message: "Too many requests from your connection. Please wait a while and try again."}
+}
+
+func (s *Server) limitIntake() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ok, retry := s.limits.intakeIP.allow(c.ClientIP(), time.Now()); !ok {
+			s.abortLimited(c, rateLimited(retry))
+		}
+	}
+}
+
+func (s *Server) limitResend() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ok, retry := s.limits.resendIP.allow(c.ClientIP(), time.Now()); !ok {
+			s.abortLimited(c, rateLimited(retry))
+		}
+	}
+}
+
+// allowResendFor applies the per-address limit, counted the same way for
+// known and unknown addresses so it reveals nothing.
+func (s *Server) allowResendFor(email string) error {
+	key := strings.ToLower(strings.TrimSpace(email))
+	if ok, retry := s.limits.resendMail.allow(key, time.Now()); !ok {
+		return &models.Error{Code: models.ERateLimited, RetryAfter: retry,
+			Message: "We have sent several links to this address recently. Please check your inbox and spam folder, or try again later."}
+	}
+	return nil
+}
+
+func (s *Server) abortLimited(c *gin.Context, err error) {
+	s.fail(c, http.StatusTooManyRequests, err)
+	c.Abort()
+}
+
+// setRetryAfter sets the Retry-After header in whole seconds, at least 1.
+func setRetryAfter(c *gin.Context, err error) {
+	if d := models.ErrorRetryAfter(err); d > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+	}
+}

@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/demo"
+	"github.com/kactoily/privacydesk/mail"
+	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/templates"
+	"github.com/kactoily/privacydesk/workflows"
+)
+
+// policyText is the privacy policy the site shows; the store's copy lives
+// beside the code in shared/seed and is embedded in templates/static.
+func policyText() string {
+	b, err := templates.FS.ReadFile("static/privacy-policy.txt")
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// openDatabases opens (and migrates, if asked) the app database and the store's.
+func openDatabases(ctx context.Context, cfg app.Config, log *slog.Logger, migrate bool) (db, store *models.DB, err error) {
+	db, err = models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if migrate {
+		if err := migrateAll(ctx, db, log); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+	}
+	store = db
+	if cfg.StoreDatabaseURL != "" && cfg.StoreDatabaseURL != cfg.DatabaseURL {
+		if store, err = models.Open(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
+			db.Close()
+			return nil, nil, fmt.Errorf("store database: %w", err)
+		}
+	}
+	return db, store, nil
+}
+
+func migrateAll(ctx context.Context, db *models.DB, log *slog.Logger) error {
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if err := workflows.MigrateJobs(ctx, db); err != nil {
+		return err
+	}
+	log.Info("database migrated", "dialect", db.Dialect, "applied", n)
+	return nil
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := app.LoadConfig("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+	db, store, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if store != db {
+		defer store.Close()
+	}
+	if cfg.Demo {
+		st, err := demo.Seed(ctx, store.DB, time.Now())
+		if err != nil {
+			return fmt.Errorf("seed demo store: %w", err)
+		}
+		if !st.Skipped {
+			log.Info("demo store seeded", "customers", st.Customers, "orders", st.Orders)
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	baseURL := cfg.BaseURLFor(ln.Addr())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mailer, err := newMailer(cfg, log)
+	if err != nil {
+		return err
+	}
+	renderer, err := mail.NewRenderer(templates.FS)
+	if err != nil {
+		return err
+	}
+	svc, err := workflows.NewService(ctx, workflows.Deps{
+		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
+		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail},
+		Jobs:     workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv)},
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := app.NewServer(app.Options{
+		Service: svc, Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
+		Ready: readiness(db, svc, cfg.Workers),
+	})
+	if err != nil {
+		return err
+	}
+	if cfg.Workers {
+		if err := svc.Start(ctx); err != nil {
+			return fmt.Errorf("start workers: %w", err)
+		}
+	}
+	hs := &http.Server{
+		Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "privacydesk listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(stdout, "privacy center: %s/\n", baseURL)
+	if cfg.SMTPURL == "" {
+		fmt.Fprintf(stdout, "emails are written to %s\n", mailDir(cfg))
+	}
+
+	select {
+	case err = <-errc:
+		err = fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+		log.Info("shutting down")
+	}
+	// Stop in order: HTTP first (finish requests in flight), then workers, then the database.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if serr := hs.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", serr)
+	}
+	if cfg.Workers {
+		if serr := svc.Stop(sctx); serr != nil {
+			log.Warn("workers shutdown", "err", serr)
+		}
+	}
+	if c, ok := mailer.(io.Closer); ok {
+		c.Close()
+	}
+	return err
+}
+
+func mailDir(cfg app.Config) string { return filepath.Join(cfg.DataDir, "mail") }
+
+func newMailer(cfg app.Config, log *slog.Logger) (mail.Mailer, error) {
+	if cfg.SMTPURL == "" {
+		return &mail.FileMailer{Dir: mailDir(cfg), Log: log}, nil
+	}
+	s, err := mail.ParseSMTPURL(cfg.SMTPURL)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("sending email through SMTP", "server", s.Redacted())
+	return mail.NewSMTPMailer(s, nil), nil
+}
+
+// pollInterval lets tests make idle workers look for jobs more often.
+func pollInterval(getenv func(string) string) time.Duration {
+	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_POLL")); err == nil && d > 0 {
+		return d
+	}
+	return 0
+}
+
+// readiness checks the database answers, the schema is current and the
+// workers run; it answers with short messages safe to show.
+func readiness(db *models.DB, svc *workflows.Service, workers bool) app.Readiness {
+	return func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return errors.New("database unreachable")
+		}
+		if pending, err := db.MigrationsPending(ctx); err != nil || pending {
+			return errors.New("database migrations pending")
+		}
+		if pending, err := workflows.JobsPending(ctx, db); err != nil || pending {
+			return errors.New("job queue migrations pending")
+		}
+		if workers && !svc.Healthy() {
+			return errors.New("workers stopped")
+		}
+		return nil
+	}
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := app.LoadConfig("migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	db, err := models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if err := workflows.MigrateJobs(ctx, db); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "migrated %s database: %d migration(s) applied\n", db.Dialect, n)
+	return nil
+}
+
+func auditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := app.LoadConfig("audit verify", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	db, err := models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{Logger: newLogger(stderr)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, brk, err := models.VerifyAuditChain(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		fmt.Fprintf(stdout, "audit trail BROKEN at event %d: %s (%d events checked before it)\n", brk.EventID, brk.Reason, n)
+		return fmt.Errorf("audit trail broken at event %d", brk.EventID)
+	}
+	fmt.Fprintf(stdout, "audit trail intact: %d events checked\n", n)
+	return nil
+}

@@ -1,0 +1,136 @@
+// Package models holds Privacy Desk's data: GORM models for requests, audit
+// events, email outbox and the store's records, and the queries on them.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialects a database URL can name.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// DB is an open database: GORM on top, the *sql.DB below (for goose and River),
+// and which dialect it speaks.
+type DB struct {
+	*gorm.DB
+	SQL     *sql.DB
+	Dialect string
+}
+
+// OpenOptions tune Open; zero values are sensible defaults.
+type OpenOptions struct {
+	Logger        *slog.Logger
+	Now           func() time.Time
+	SlowThreshold time.Duration
+	MaxOpenConns  int
+}
+
+// ParseDatabaseURL splits a `sqlite:PATH` or `postgres://…` URL into dialect
+// and driver DSN. It returns an EInvalid error for anything else.
+func ParseDatabaseURL(url string) (dialect, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return DialectPostgres, url, nil
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
+		if path == "" {
+			return "", "", Errorf(EInvalid, "database URL %q names no file", url)
+		}
+		if strings.ContainsAny(path, "?#") {
+			return "", "", Errorf(EInvalid, "database URL %q: options are set by Privacy Desk, give only the path", url)
+		}
+		return DialectSQLite, path, nil
+	}
+	return "", "", Errorf(EInvalid, "database URL must start with sqlite: or postgres:// (got %q)", redactURL(url))
+}
+
+func redactURL(url string) string {
+	if i := strings.Index(url, "@"); i >= 0 {
+		if j := strings.Index(url, "://"); j >= 0 && j < i {
+			return url[:j+3] + "…" + url[i:]
+		}
+	}
+	return url
+}
+
+// Open connects to the database named by url. SQLite files get WAL, foreign
+// keys, a busy timeout and immediate write transactions (one writer at a time).
+func Open(ctx context.Context, url string, opt OpenOptions) (*DB, error) {
+	dialect, dsn, err := ParseDatabaseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.SlowThreshold == 0 {
+		opt.SlowThreshold = 500 * time.Millisecond
+	}
+	var dialector gorm.Dialector
+	switch dialect {
+	case DialectSQLite:
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		dialector = sqlite.Open("file:" + dsn + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL")
+	case DialectPostgres:
+		dialector = postgres.Open(dsn)
+	}
+	now := opt.Now
+	gdb, err := gorm.Open(dialector, &gorm.Config{
+		TranslateError: true,
+		NowFunc:        func() time.Time { return now().UTC() },
+		Logger: logger.NewSlogLogger(opt.Logger, logger.Config{
+			SlowThreshold:             opt.SlowThreshold,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true, // never log customers' emails or token hashes
+		}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == DialectSQLite {
+		// WAL allows many readers; writes are serialized by _txlock=immediate
+		// and the busy timeout.
+		sqlDB.SetMaxOpenConns(max(opt.MaxOpenConns, 8))
+	} else if opt.MaxOpenConns > 0 {
+		sqlDB.SetMaxOpenConns(opt.MaxOpenConns)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+	}
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
+	}
+	return &DB{DB: gdb, SQL: sqlDB, Dialect: dialect}, nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// Ping checks the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }

@@ -1,0 +1,80 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Error codes shared by every layer; each transport maps them to a status in one place.
+const (
+	EInvalid      = "invalid"
+	ENotFound     = "not_found"
+	EConflict     = "conflict"
+	EUnauthorized = "unauthorized"
+	EForbidden    = "forbidden"
+	ERateLimited  = "rate_limited"
+	EGone         = "gone"
+	EInternal     = "internal"
+)
+
+// ErrNotFound is returned when a record does not exist (never nil, nil).
+var ErrNotFound = &Error{Code: ENotFound, Message: "Not found."}
+
+// Error is an application error with a code, a message safe to show to a user,
+// and optional field-level messages for invalid input.
+type Error struct {
+	Code       string
+	Message    string
+	Fields     map[string]string
+	RetryAfter time.Duration // with ERateLimited: when to try again
+}
+
+func (e *Error) Error() string {
+	if len(e.Fields) > 0 {
+		return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Fields)
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Errorf returns an *Error with the code and a formatted user-facing message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of an *Error in err's chain, or EInternal.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the user-facing message of an *Error in err's chain, or
+// a generic message for internal errors so their details never reach a user.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Something went wrong on our side. Please try again later."
+}
+
+// ErrorRetryAfter returns how long a rate-limited caller should wait.
+func ErrorRetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// ErrorFields returns the field messages of an *Error in err's chain.
+func ErrorFields(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}

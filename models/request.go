@@ -1,0 +1,148 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Request types a data subject can file.
+const (
+	TypeAccess   = "access"
+	TypeDeletion = "deletion"
+	TypeOptOut   = "opt_out"
+)
+
+// Request statuses; workflows owns the transitions between them.
+const (
+	StatusPendingVerification = "pending_verification"
+	StatusVerified            = "verified"
+	StatusInProgress          = "in_progress"
+	StatusAwaitingApproval    = "awaiting_approval"
+	StatusFulfilling          = "fulfilling"
+	StatusCompleted           = "completed"
+	StatusDenied              = "denied"
+	StatusCancelled           = "cancelled"
+	StatusExpired             = "expired"
+)
+
+// Opt-out scopes.
+const (
+	ScopeMarketingEmail = "marketing_email"
+	ScopeSaleSharing    = "sale_sharing"
+	ScopeAnalytics      = "analytics"
+)
+
+// RequestTypes and OptOutScopes list the valid values in display order.
+var (
+	RequestTypes = []string{TypeAccess, TypeDeletion, TypeOptOut}
+	OptOutScopes = []string{ScopeMarketingEmail, ScopeSaleSharing, ScopeAnalytics}
+)
+
+// Request is one data-subject request. Its status only changes through
+// workflows' transition function.
+type Request struct {
+	ID           string `gorm:"primaryKey;size:32"`
+	Type         string `gorm:"size:16;not null"`
+	Status       string `gorm:"size:32;not null"`
+	Email        string `gorm:"size:320;not null"` // normalized (trimmed, lower case)
+	Name         string `gorm:"size:200;not null"`
+	Details      string `gorm:"not null"`
+	Scopes       string `gorm:"size:200;not null"` // opt-out scopes, space separated
+	GPC          bool   `gorm:"column:gpc;not null"`
+	Channel      string `gorm:"size:16;not null"` // web, api or staff
+	DenialReason string `gorm:"not null"`
+	ExpiresAt    *time.Time
+	VerifiedAt   *time.Time
+	DueAt        *time.Time
+	ClosedAt     *time.Time
+	CreatedAt    time.Time `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+// TableName keeps the table name short and stable.
+func (Request) TableName() string { return "requests" }
+
+// ScopeList returns the opt-out scopes as a slice.
+func (r *Request) ScopeList() []string { return strings.Fields(r.Scopes) }
+
+// Open reports whether the request still awaits an outcome.
+func (r *Request) Open() bool {
+	switch r.Status {
+	case StatusCompleted, StatusDenied, StatusCancelled, StatusExpired:
+		return false
+	}
+	return true
+}
+
+// FindRequest returns the request with id, or ErrNotFound.
+func FindRequest(ctx context.Context, db *gorm.DB, id string) (*Request, error) {
+	var r Request
+	err := db.WithContext(ctx).Where("id = ?", id).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// UpdateRequestStatus moves a request from one status to another only if it
+// is still in the from status, so two concurrent changes cannot both apply.
+// It returns a conflict error when the request has moved on meanwhile.
+func UpdateRequestStatus(ctx context.Context, tx *gorm.DB, r *Request, from string, set map[string]any) error {
+	res := tx.WithContext(ctx).Model(&Request{}).Where("id = ? AND status = ?", r.ID, from).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return Errorf(EConflict, "This request has changed meanwhile; reload and try again.")
+	}
+	return nil
+}
+
+// CountRecentRequests counts requests for an email and type created since t.
+func CountRecentRequests(ctx context.Context, db *gorm.DB, email, typ string, since time.Time) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Request{}).
+		Where("email = ? AND type = ? AND created_at >= ?", email, typ, since).Count(&n).Error
+	return n, err
+}
+
+// PendingRequestsForEmail returns the unexpired requests of an email still
+// awaiting verification, newest first, at most limit.
+func PendingRequestsForEmail(ctx context.Context, db *gorm.DB, email string, now time.Time, limit int) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).
+		Where("email = ? AND status = ? AND expires_at > ?", email, StatusPendingVerification, now).
+		Order("created_at DESC").Limit(limit).Find(&rs).Error
+	return rs, err
+}
+
+// ExpiredUnverified returns up to limit requests whose verification window has passed.
+func ExpiredUnverified(ctx context.Context, db *gorm.DB, now time.Time, limit int) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).
+		Where("status = ? AND expires_at <= ?", StatusPendingVerification, now).
+		Order("expires_at").Limit(limit).Find(&rs).Error
+	return rs, err
+}
+
+// CountRequestsByTypeStatus returns counts of requests grouped by type and status.
+func CountRequestsByTypeStatus(ctx context.Context, db *gorm.DB) (map[[2]string]int64, error) {
+	var rows []struct {
+		Type   string
+		Status string
+		N      int64
+	}
+	err := db.WithContext(ctx).Model(&Request{}).Select("type, status, count(*) AS n").Group("type, status").Scan(&rows).Error
+	out := make(map[[2]string]int64, len(rows))
+	for _, r := range rows {
+		out[[2]string{r.Type, r.Status}] = r.N
+	}
+	return out, err
+}

@@ -1,0 +1,221 @@
+package workflows
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"crypto/rand"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/kactoily/privacydesk/mail"
+	"github.com/kactoily/privacydesk/models"
+)
+
+// Email kinds; each has templates/emails/<kind>.txt and .html.
+const (
+	EmailVerify     = "verify"
+	EmailReceipt    = "receipt"
+	EmailInProgress = "in_progress"
+	EmailDenied     = "denied"
+	EmailCancelled  = "cancelled"
+	EmailCompleted  = "completed"
+	EmailOptOutDone = "opt_out_done"
+	EmailStaffNew   = "staff_new_request"
+)
+
+// staffEmails go to the support address, not the requester, and carry no customer links.
+var staffEmails = map[string]bool{EmailStaffNew: true}
+
+// enqueueEmail puts an email in the outbox and its send job in the queue, in tx.
+func (s *Service) enqueueEmail(ctx context.Context, tx *gorm.DB, r *models.Request, kind string, details map[string]any) error {
+	to := r.Email
+	if staffEmails[kind] {
+		to = s.Settings.SupportEmail
+		if to == "" {
+			return nil
+		}
+	}
+	data, err := jsonMarshal(details)
+	if err != nil {
+		return err
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	id := r.ID
+	e := &models.Email{
+		RequestID: &id, Kind: kind, ToAddr: to, Data: data, Status: models.EmailQueued,
+		MessageID: fmt.Sprintf("<%s.%s.%s@%s>", strings.ToLower(r.ID), kind, hex.EncodeToString(b), s.mailHost()),
+		CreatedAt: s.now(),
+	}
+	if err := tx.WithContext(ctx).Create(e).Error; err != nil {
+		return fmt.Errorf("queue email: %w", err)
+	}
+	return s.enqueue(ctx, tx, SendEmailArgs{EmailID: e.ID}, nil)
+}
+
+func (s *Service) mailHost() string {
+	if u, err := url.Parse(s.Settings.BaseURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "privacydesk.invalid"
+}
+
+// SendEmailArgs is the job that delivers one outbox email.
+type SendEmailArgs struct {
+	EmailID int64 `json:"email_id"`
+}
+
+// Kind names the job.
+func (SendEmailArgs) Kind() string { return "send_email" }
+
+type sendEmailWorker struct {
+	river.WorkerDefaults[SendEmailArgs]
+	s *Service
+}
+
+// Work sends the email unless it already went, so a retried job never sends
+// it twice; links with fresh tokens are minted here, never stored in clear.
+func (w *sendEmailWorker) Work(ctx context.Context, job *river.Job[SendEmailArgs]) error {
+	err := w.s.sendEmail(ctx, job.Args.EmailID, job.Attempt >= job.MaxAttempts)
+	w.s.Metrics.job(job.Kind, err)
+	return err
+}
+
+func (s *Service) sendEmail(ctx context.Context, id int64, lastAttempt bool) error {
+	e, err := models.FindEmail(ctx, s.DB.DB, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("email %d no longer exists", id))
+	}
+	if err != nil {
+		return err
+	}
+	if e.Status == models.EmailSent {
+		return nil
+	}
+	msg, err := s.composeEmail(ctx, e)
+	if err != nil {
+		return err
+	}
+	sendErr := s.Mailer.Send(ctx, msg)
+	s.Metrics.email(e.Kind, sendErr)
+	set := map[string]any{"attempts": gorm.Expr("attempts + 1")}
+	if sendErr != nil {
+		set["last_error"] = truncate(sendErr.Error(), 500)
+		if lastAttempt {
+			set["status"] = models.EmailFailed
+		}
+		s.Log.Warn("email not sent", "email_id", e.ID, "kind", e.Kind, "err", sendErr)
+	} else {
+		now := s.now()
+		set["status"], set["sent_at"], set["last_error"] = models.EmailSent, now, ""
+	}
+	// The message has gone; record it even if the job's own context is ending.
+	upd := s.DB.DB.WithContext(context.WithoutCancel(ctx)).Model(&models.Email{}).Where("id = ?", e.ID).Updates(set)
+	if upd.Error != nil {
+		return fmt.Errorf("record email %d: %w", e.ID, upd.Error)
+	}
+	return sendErr
+}
+
+// EmailData is what every email template receives.
+type EmailData struct {
+	Store      string
+	BaseURL    string
+	Request    *models.Request
+	Type       string
+	Status     string
+	Scopes     []string
+	Details    map[string]any
+	StatusURL  string
+	VerifyURL  string
+	ResendURL  string
+	NewURL     string
+	StaffURL   string
+	LinkHours  int
+	ResponseDs int
+}
+
+// composeEmail renders an outbox email, minting the tokens its links need.
+func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Message, error) {
+	d := EmailData{
+		Store: s.Settings.StoreName, BaseURL: s.Settings.BaseURL,
+		ResendURL: s.Settings.BaseURL + "/requests/resend", NewURL: s.Settings.BaseURL + "/requests/new",
+		LinkHours: int(VerifyLinkLife.Hours()), ResponseDs: ResponseDays,
+	}
+	if err := json.Unmarshal([]byte(e.Data), &d.Details); err != nil {
+		return nil, fmt.Errorf("email %d data: %w", e.ID, err)
+	}
+	if e.RequestID != nil {
+		r, err := models.FindRequest(ctx, s.DB.DB, *e.RequestID)
+		if err != nil {
+			return nil, fmt.Errorf("email %d request: %w", e.ID, err)
+		}
+		d.Request, d.Type, d.Status = r, Label(r.Type), Label(r.Status)
+		for _, sc := range r.ScopeList() {
+			d.Scopes = append(d.Scopes, Label(sc))
+		}
+		d.StaffURL = s.Settings.BaseURL + "/staff/requests/" + url.PathEscape(r.ID)
+		if !staffEmails[e.Kind] {
+			err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				tok, err := s.mintToken(ctx, tx, r.ID, models.PurposeStatus, 0, nil)
+				if err != nil {
+					return err
+				}
+				d.StatusURL = s.StatusURL(r.ID, tok)
+				if e.Kind == EmailVerify {
+					exp := s.now().Add(VerifyLinkLife)
+					tok, err := s.mintToken(ctx, tx, r.ID, models.PurposeVerify, 1, &exp)
+					if err != nil {
+						return err
+					}
+					d.VerifyURL = s.Settings.BaseURL + "/requests/verify?token=" + tok
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("email %d links: %w", e.ID, err)
+			}
+		}
+	}
+	subject, text, html, err := s.Renderer.Render(e.Kind, d)
+	if err != nil {
+		return nil, err
+	}
+	return &mail.Message{
+		From: s.Settings.MailFrom, To: e.ToAddr, Subject: subject, Text: text, HTML: html,
+		MessageID: e.MessageID, Date: s.now(),
+	}, nil
+}
+
+// StatusURL is the absolute link to a request's status page.
+func (s *Service) StatusURL(id, token string) string {
+	return s.Settings.BaseURL + "/requests/" + url.PathEscape(id) + "/status?token=" + token
+}
+
+// mintToken stores the hash of a new token for a request and returns the token.
+func (s *Service) mintToken(ctx context.Context, tx *gorm.DB, requestID, purpose string, maxUses int, expires *time.Time) (string, error) {
+	tok, hash := newToken()
+	t := &models.RequestToken{
+		RequestID: requestID, Purpose: purpose, Hash: hash, MaxUses: maxUses,
+		ExpiresAt: expires, CreatedAt: s.now(),
+	}
+	if err := tx.WithContext(ctx).Create(t).Error; err != nil {
+		return "", fmt.Errorf("store %s token: %w", purpose, err)
+	}
+	return tok, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,148 @@
+package workflows
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"gorm.io/gorm"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+// JobOptions tune the background workers.
+type JobOptions struct {
+	Disabled     bool          // insert jobs but never work them (an HTTP-only instance)
+	PollInterval time.Duration // how often idle workers look for new jobs
+	Concurrency  int
+}
+
+func riverDriver(db *models.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect == models.DialectPostgres {
+		return riverdatabasesql.New(db.SQL)
+	}
+	return riversqlite.New(db.SQL)
+}
+
+// MigrateJobs applies River's own schema (its job and leader tables).
+func MigrateJobs(ctx context.Context, db *models.DB) error {
+	m, err := rivermigrate.New(riverDriver(db), nil)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	return nil
+}
+
+// JobsPending reports whether River's schema is behind.
+func JobsPending(ctx context.Context, db *models.DB) (bool, error) {
+	m, err := rivermigrate.New(riverDriver(db), nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{DryRun: true})
+	if err != nil {
+		return false, err
+	}
+	return len(res.Versions) > 0, nil
+}
+
+func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
+	cfg := &river.Config{
+		Logger:      s.Log.With("component", "jobs"),
+		MaxAttempts: 12,
+		JobTimeout:  5 * time.Minute,
+	}
+	if !o.Disabled {
+		if o.PollInterval == 0 {
+			o.PollInterval = time.Second
+		}
+		if o.Concurrency == 0 {
+			o.Concurrency = 4
+		}
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &sendEmailWorker{s: s})
+		river.AddWorker(workers, &expireUnverifiedWorker{s: s})
+		cfg.Workers = workers
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
+		cfg.FetchPollInterval = o.PollInterval
+		cfg.FetchCooldown = min(o.PollInterval, 100*time.Millisecond)
+		cfg.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return ExpireUnverifiedArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "expire_unverified"}),
+		}
+	}
+	c, err := river.NewClient(riverDriver(s.DB), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("job client: %w", err)
+	}
+	return c, nil
+}
+
+// Start starts the workers; they run until ctx ends or Stop is called.
+func (s *Service) Start(ctx context.Context) error {
+	return s.jobs.Start(ctx)
+}
+
+// Stop lets running jobs finish (until ctx ends) and stops the workers.
+func (s *Service) Stop(ctx context.Context) error {
+	return s.jobs.Stop(ctx)
+}
+
+// Healthy reports whether the workers are running, for /readyz.
+func (s *Service) Healthy() bool {
+	select {
+	case <-s.jobs.Stopped():
+		return false
+	default:
+	}
+	return true
+}
+
+// enqueue inserts a job in the caller's transaction, so it exists exactly
+// when the change that caused it does.
+func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return fmt.Errorf("enqueue %s: not inside a transaction", args.Kind())
+	}
+	if _, err := s.jobs.InsertTx(ctx, sqlTx, args, opts); err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// ExpireUnverifiedArgs is the periodic job that expires requests whose
+// email was never confirmed within the link's life.
+type ExpireUnverifiedArgs struct{}
+
+// Kind names the job.
+func (ExpireUnverifiedArgs) Kind() string { return "expire_unverified" }
+
+// InsertOpts keeps one such job pending at a time.
+func (ExpireUnverifiedArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+}
+
+type expireUnverifiedWorker struct {
+	river.WorkerDefaults[ExpireUnverifiedArgs]
+	s *Service
+}
+
+func (w *expireUnverifiedWorker) Work(ctx context.Context, job *river.Job[ExpireUnverifiedArgs]) error {
+	n, err := w.s.ExpireUnverified(ctx)
+	w.s.Metrics.job(job.Kind, err)
+	if n > 0 {
+		w.s.Log.Info("expired unverified requests", "count", n)
+	}
+	return err
+}

@@ -1,0 +1,151 @@
+package workflows
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+// allowed is the request lifecycle: from status → statuses it may move to.
+// "" is a request being created. Nothing else changes a request's status.
+var allowed = map[string][]string{
+	"":                               {models.StatusPendingVerification, models.StatusVerified, models.StatusCompleted},
+	models.StatusPendingVerification: {models.StatusVerified, models.StatusCancelled, models.StatusExpired},
+	models.StatusVerified:            {models.StatusInProgress, models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
+	models.StatusInProgress:          {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
+	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusInProgress, models.StatusDenied, models.StatusCancelled},
+	models.StatusFulfilling:          {models.StatusCompleted, models.StatusAwaitingApproval},
+}
+
+// CanTransition reports whether the lifecycle allows from → to.
+func CanTransition(from, to string) bool {
+	for _, s := range allowed[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Change is one move of a request along the lifecycle.
+type Change struct {
+	To      string
+	Actor   string         // "customer", "system", or a staff email
+	Action  string         // what happened, e.g. "verify", "cancel"
+	Details map[string]any // recorded in the audit event; never tokens or personal data
+	Set     map[string]any // other columns to update with the status
+}
+
+// transition moves r to c.To inside tx: it checks the allowed-transition
+// table, writes the row (or creates it when r.Status is ""), appends the
+// audit event and enqueues the emails the change triggers, all in tx.
+// It returns a conflict error for a move the lifecycle does not allow.
+func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request, c Change) error {
+	from := r.Status
+	if !CanTransition(from, c.To) {
+		return models.Errorf(models.EConflict, "A request that is %s cannot become %s.", Label(from), Label(c.To))
+	}
+	now := s.now()
+	if from == "" {
+		r.Status = c.To
+		r.CreatedAt, r.UpdatedAt = now, now
+		if err := tx.WithContext(ctx).Create(r).Error; err != nil {
+			return fmt.Errorf("create request: %w", err)
+		}
+	} else {
+		set := map[string]any{"status": c.To, "updated_at": now}
+		for k, v := range c.Set {
+			set[k] = v
+		}
+		if err := models.UpdateRequestStatus(ctx, tx, r, from, set); err != nil {
+			return err
+		}
+		if err := tx.WithContext(ctx).Where("id = ?", r.ID).Take(r).Error; err != nil {
+			return fmt.Errorf("reload request: %w", err)
+		}
+	}
+	details, err := jsonMarshal(c.Details)
+	if err != nil {
+		return err
+	}
+	id := r.ID
+	ev := &models.AuditEvent{
+		RequestID: &id, Actor: c.Actor, Action: c.Action,
+		FromStatus: from, ToStatus: c.To, Details: details, CreatedAt: now,
+	}
+	if err := models.AppendAuditEvent(ctx, tx, s.DB.Dialect, ev); err != nil {
+		return err
+	}
+	for _, kind := range emailsFor(r, from, c.To) {
+		if err := s.enqueueEmail(ctx, tx, r, kind, c.Details); err != nil {
+			return err
+		}
+	}
+	s.Metrics.transition(r.Type, c.To)
+	return nil
+}
+
+// emailsFor names the emails a transition sends.
+func emailsFor(r *models.Request, from, to string) []string {
+	switch to {
+	case models.StatusPendingVerification:
+		return []string{EmailVerify}
+	case models.StatusVerified:
+		return []string{EmailReceipt, EmailStaffNew}
+	case models.StatusInProgress:
+		return []string{EmailInProgress}
+	case models.StatusDenied:
+		return []string{EmailDenied}
+	case models.StatusCancelled:
+		return []string{EmailCancelled}
+	case models.StatusCompleted:
+		if r.Type == models.TypeOptOut {
+			return []string{EmailOptOutDone}
+		}
+		return []string{EmailCompleted}
+	}
+	return nil
+}
+
+var labels = map[string]string{
+	"":                               "new",
+	models.StatusPendingVerification: "awaiting email confirmation",
+	models.StatusVerified:            "confirmed",
+	models.StatusInProgress:          "in progress",
+	models.StatusAwaitingApproval:    "in review",
+	models.StatusFulfilling:          "being fulfilled",
+	models.StatusCompleted:           "completed",
+	models.StatusDenied:              "denied",
+	models.StatusCancelled:           "cancelled",
+	models.StatusExpired:             "expired",
+	models.TypeAccess:                "Access to my data",
+	models.TypeDeletion:              "Delete my data",
+	models.TypeOptOut:                "Opt out",
+	models.ScopeMarketingEmail:       "Marketing email",
+	models.ScopeSaleSharing:          "Sale/sharing and personalized advertising",
+	models.ScopeAnalytics:            "Analytics",
+}
+
+// Label returns the words a person reads for a status, type or scope.
+func Label(s string) string {
+	if l, ok := labels[s]; ok {
+		return l
+	}
+	return s
+}
+
+// jsonMarshal encodes audit or email details; empty is "{}".
+func jsonMarshal(v map[string]any) (string, error) {
+	if len(v) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode details: %w", err)
+	}
+	return string(b), nil
+}

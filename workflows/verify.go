@@ -1,0 +1,168 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+var (
+	errBadLink     = models.Errorf(models.ENotFound, "This link is not valid. Check that you copied the whole link from our email.")
+	errExpiredLink = models.Errorf(models.EGone, "This link has expired. You can ask us to send a new one.")
+	errUsedLink    = models.Errorf(models.EGone, "This link has already been used.")
+)
+
+// checkToken finds a live token of a purpose: unknown or malformed tokens
+// are errBadLink, expired ones errExpiredLink, used-up ones errUsedLink.
+func (s *Service) checkToken(ctx context.Context, db *gorm.DB, purpose, raw string) (*models.RequestToken, error) {
+	tok, ok := ParseToken(raw)
+	if !ok {
+		return nil, errBadLink
+	}
+	t, err := models.FindToken(ctx, db, purpose, HashToken(tok))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.ExpiresAt != nil && !s.now().Before(*t.ExpiresAt) {
+		return nil, errExpiredLink
+	}
+	if t.MaxUses > 0 && t.Uses >= t.MaxUses {
+		return nil, errUsedLink
+	}
+	return t, nil
+}
+
+// Verify confirms a requester's email with the token from the verification
+// link: the request becomes verified, its due date is set, a receipt is
+// sent, and a fresh status-page token is returned. Each link works once.
+// Errors: ENotFound (forged), EGone (expired or used), EConflict (the
+// request was cancelled or has expired).
+func (s *Service) Verify(ctx context.Context, token string) (*models.Request, string, error) {
+	var r *models.Request
+	var statusToken string
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		t, err := s.checkToken(ctx, tx, models.PurposeVerify, token)
+		if err != nil {
+			return err
+		}
+		if r, err = models.FindRequest(ctx, tx, t.RequestID); err != nil {
+			return err
+		}
+		if err := models.UseToken(ctx, tx, t, s.now()); err != nil {
+			return err
+		}
+		switch r.Status {
+		case models.StatusPendingVerification:
+			now := s.now()
+			due := now.AddDate(0, 0, ResponseDays)
+			err = s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: "customer", Action: "verify",
+				Set: map[string]any{"verified_at": now, "due_at": due, "expires_at": nil}})
+		case models.StatusExpired:
+			err = models.Errorf(models.EGone, "This request expired because its email was not confirmed in time. Please file a new request.")
+		case models.StatusCancelled:
+			err = models.Errorf(models.EConflict, "This request was cancelled, so it cannot be confirmed.")
+		}
+		// Any later status means an earlier link already confirmed it: show its status.
+		if err != nil {
+			return err
+		}
+		statusToken, err = s.mintToken(ctx, tx, r.ID, models.PurposeStatus, 0, nil)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return r, statusToken, nil
+}
+
+// Resend emails a new verification link for each of the address's requests
+// still awaiting confirmation, and gives them a new day to be confirmed.
+// It returns nil whether or not any exist, so the answer reveals nothing.
+func (s *Service) Resend(ctx context.Context, email string) error {
+	email = NormalizeEmail(email)
+	if !ValidEmail(email) {
+		return &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.",
+			Fields: map[string]string{"email": "Enter a valid email address, like name@example.com."}}
+	}
+	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.now()
+		rs, err := models.PendingRequestsForEmail(ctx, tx, email, now, maxPendingResends)
+		if err != nil {
+			return err
+		}
+		for i := range rs {
+			r := &rs[i]
+			exp := now.Add(VerifyLinkLife)
+			if err := tx.Model(&models.Request{}).Where("id = ?", r.ID).Update("expires_at", exp).Error; err != nil {
+				return err
+			}
+			if err := s.audit(ctx, tx, r, "customer", "verification_resent", nil); err != nil {
+				return err
+			}
+			if err := s.enqueueEmail(ctx, tx, r, EmailVerify, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ExpireUnverified moves requests whose email was not confirmed in time to
+// expired, in small batches, and returns how many it moved.
+func (s *Service) ExpireUnverified(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		rs, err := models.ExpiredUnverified(ctx, s.DB.DB, s.now(), expireBatch)
+		if err != nil || len(rs) == 0 {
+			return total, err
+		}
+		for i := range rs {
+			r := &rs[i]
+			err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				return s.transition(ctx, tx, r, Change{To: models.StatusExpired, Actor: "system", Action: "expire",
+					Set: map[string]any{"closed_at": s.now()}})
+			})
+			if models.ErrorCode(err) == models.EConflict {
+				continue // verified or cancelled meanwhile
+			}
+			if err != nil {
+				return total, err
+			}
+			total++
+		}
+		if len(rs) < expireBatch {
+			return total, nil
+		}
+	}
+}
+
+// audit records an event that does not change the request's status.
+func (s *Service) audit(ctx context.Context, tx *gorm.DB, r *models.Request, actor, action string, details map[string]any) error {
+	d, err := jsonMarshal(details)
+	if err != nil {
+		return err
+	}
+	id := r.ID
+	return models.AppendAuditEvent(ctx, tx, s.DB.Dialect, &models.AuditEvent{
+		RequestID: &id, Actor: actor, Action: action, FromStatus: r.Status, ToStatus: r.Status,
+		Details: d, CreatedAt: s.now(),
+	})
+}
+
+// AddBusinessDays returns t plus n weekdays (Saturday and Sunday skipped).
+func AddBusinessDays(t time.Time, n int) time.Time {
+	for n > 0 {
+		t = t.AddDate(0, 0, 1)
+		if wd := t.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n--
+		}
+	}
+	return t
+}
