@@ -56,7 +56,8 @@ func (c *Config) settings() []setting {
 
 // LoadConfig reads the environment (through getenv), then the flags in args.
 // It returns a clear error for a malformed value.
-func LoadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+// extra, if not nil, adds a command's own flags.
+func LoadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, error) {
 	c := Config{
 		Addr: ":8080", DataDir: "./data", MailFrom: "Kactoily Privacy <privacy@kactoily.com>",
 		SupportEmail: "privacy-team@kactoily.com", AutoMigrate: true, Workers: true,
@@ -81,6 +82,9 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 			*s.boolean = b
 		}
 		fs.BoolVar(s.boolean, s.flag, *s.boolean, help)
+	}
+	if extra != nil {
+		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -18,11 +18,12 @@ type Limits struct {
 	IntakePerIP   int // filings per IP per window
 	ResendPerIP   int
 	ResendPerMail int
+	LoginPerIP    int // staff sign-in attempts per IP per window
 	Window        time.Duration
 }
 
 // DefaultLimits suit a public privacy center.
-var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, Window: time.Hour}
+var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, LoginPerIP: 30, Window: time.Hour}
 
 // window is a fixed-window counter keyed by client IP or email.
 type window struct {
@@ -68,17 +69,26 @@ func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 type limiters struct {
-	intakeIP, resendIP, resendMail *window
+	intakeIP, resendIP, resendMail, loginIP *window
 }
 
+// newLimiters builds the limiters; a zero field takes its default.
 func newLimiters(l Limits) *limiters {
+	or := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	d := DefaultLimits
 	if l.Window == 0 {
-		l = DefaultLimits
+		l.Window = d.Window
 	}
 	return &limiters{
-		intakeIP:   newWindow(l.IntakePerIP, l.Window),
-		resendIP:   newWindow(l.ResendPerIP, l.Window),
-		resendMail: newWindow(l.ResendPerMail, l.Window),
+		intakeIP:   newWindow(or(l.IntakePerIP, d.IntakePerIP), l.Window),
+		resendIP:   newWindow(or(l.ResendPerIP, d.ResendPerIP), l.Window),
+		resendMail: newWindow(or(l.ResendPerMail, d.ResendPerMail), l.Window),
+		loginIP:    newWindow(or(l.LoginPerIP, d.LoginPerIP), l.Window),
 	}
 }
 
@@ -98,6 +108,14 @@ func (s *Server) limitIntake() gin.HandlerFunc {
 func (s *Server) limitResend() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if ok, retry := s.limits.resendIP.allow(c.ClientIP(), time.Now()); !ok {
+			s.abortLimited(c, rateLimited(retry))
+		}
+	}
+}
+
+func (s *Server) limitLogin() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ok, retry := s.limits.loginIP.allow(c.ClientIP(), time.Now()); !ok {
 			s.abortLimited(c, rateLimited(retry))
 		}
 	}

@@ -31,6 +31,7 @@ type view struct {
 	Form    any
 	Data    any
 	NoIndex bool
+	Staff   *models.StaffUser // the signed-in staff member on staff pages
 }
 
 var funcs = template.FuncMap{
@@ -46,8 +47,20 @@ var funcs = template.FuncMap{
 		}
 		return "—"
 	},
-	"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
-	"event": eventText,
+	"datetime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"event":     eventText,
+	"now":       time.Now,
+	"daysLeft":  daysLeft,
+	"dueClass":  dueClass,
+	"mask":      maskEmail,
+	"queueLink": queueLink,
+	"itoa":      itoa,
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
 	"has": func(list []string, s string) bool {
 		for _, v := range list {
 			if v == s {

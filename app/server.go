@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -30,6 +31,23 @@ type Service interface {
 	Status(ctx context.Context, id, token string) (*workflows.StatusView, error)
 	Cancel(ctx context.Context, id, token string) (*models.Request, error)
 	StatusURL(id, token string) string
+
+	Authenticate(ctx context.Context, email, password string) (*models.StaffUser, error)
+	StaffMember(ctx context.Context, id int64) (*models.StaffUser, error)
+	ListStaff(ctx context.Context) ([]models.StaffUser, error)
+	AddStaff(ctx context.Context, in workflows.NewStaff) (*models.StaffUser, error)
+	UpdateStaff(ctx context.Context, actor *models.StaffUser, id int64, role string, disabled bool) error
+	Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error)
+	RequestDetail(ctx context.Context, id string) (*workflows.Detail, error)
+	Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error)
+	AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error
+	Advance(ctx context.Context, actor *models.StaffUser, id, to string) (*models.Request, error)
+	Approve(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
+	Deny(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
+	Extend(ctx context.Context, actor *models.StaffUser, id string, days int, reason string) (*models.Request, error)
+	StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
+	FileOnBehalf(ctx context.Context, actor *models.StaffUser, in workflows.NewRequest, confirmedReason string) (*models.Request, error)
+	ComplianceReport(ctx context.Context, from, to time.Time) (*workflows.Report, error)
 }
 
 var _ Service = (*workflows.Service)(nil)
@@ -48,6 +66,7 @@ type Server struct {
 	policy   string
 	https    bool
 	metrics  *httpMetrics
+	sessions *scs.SessionManager
 	engine   *gin.Engine
 }
 
@@ -60,6 +79,7 @@ type Options struct {
 	Policy   string               // privacy policy text
 	HTTPS    bool                 // the public URL is https: send HSTS
 	Limits   Limits
+	Sessions scs.Store // staff sessions (nil: in memory, for tests of one instance)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -78,6 +98,7 @@ func NewServer(o Options) (*Server, error) {
 	s := &Server{
 		svc: o.Service, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
+		sessions: newSessions(o.Sessions, o.HTTPS),
 	}
 	s.routes()
 	return s, nil
@@ -91,7 +112,7 @@ func (s *Server) Handler() http.Handler {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path)
 		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
 	}))
-	return cop.Handler(s.engine)
+	return cop.Handler(s.sessions.LoadAndSave(s.engine))
 }
 
 func (s *Server) routes() {
@@ -121,6 +142,29 @@ func (s *Server) routes() {
 	e.POST("/requests/resend", s.limitResend(), s.handleResendSubmit)
 	e.GET("/requests/:id/status", s.handleStatus)
 	e.POST("/requests/:id/cancel", s.handleCancel)
+
+	e.GET("/staff", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/queue") })
+	e.GET("/staff/login", s.handleLoginForm)
+	e.POST("/staff/login", s.limitLogin(), s.handleLogin)
+	e.POST("/staff/logout", s.handleLogout)
+	st := e.Group("/staff", s.requireStaff)
+	st.GET("/queue", s.handleQueue)
+	st.GET("/requests/new", s.handleOnBehalfForm)
+	st.POST("/requests/new", s.handleOnBehalf)
+	st.GET("/requests/:id", s.handleStaffRequest)
+	st.POST("/requests/:id/assign", s.handleAssign)
+	st.POST("/requests/:id/note", s.handleNote)
+	st.POST("/requests/:id/advance", s.handleAdvance)
+	st.POST("/requests/:id/approve", s.handleApprove)
+	st.POST("/requests/:id/deny", s.handleDeny)
+	st.POST("/requests/:id/extend", s.handleExtend)
+	st.POST("/requests/:id/cancel", s.handleStaffCancel)
+	admin := st.Group("", s.requireAdmin)
+	admin.GET("/admin/staff", s.handleStaffAdmin)
+	admin.POST("/admin/staff", s.handleStaffAdd)
+	admin.POST("/admin/staff/:sid", s.handleStaffUpdate)
+	admin.GET("/reports", s.handleReport)
+	admin.GET("/reports.csv", s.handleReportCSV)
 
 	api := e.Group("/api/v1")
 	api.POST("/requests", s.limitIntake(), s.handleAPICreate)

@@ -61,6 +61,33 @@ type Request struct {
 	ClosedAt     *time.Time
 	CreatedAt    time.Time `gorm:"not null"`
 	UpdatedAt    time.Time `gorm:"not null"`
+
+	// Staff side.
+	AssigneeID        *int64
+	Queue             string     `gorm:"size:16;not null"` // open, pending or closed: which part of the queue
+	QueueAt           *time.Time // the due date, or the nominal one before verification; the queue's sort key
+	ExtendedAt        *time.Time
+	ExtensionReason   string `gorm:"not null"`
+	IdentityConfirmed string `gorm:"not null"` // why staff confirmed identity without email verification
+	FiledBy           *int64 // staff member who filed it on the requester's behalf
+}
+
+// Queues a request can sit in.
+const (
+	QueueOpen    = "open"
+	QueuePending = "pending"
+	QueueClosed  = "closed"
+)
+
+// QueueFor returns the part of the queue a status belongs to.
+func QueueFor(status string) string {
+	switch status {
+	case StatusPendingVerification:
+		return QueuePending
+	case StatusVerified, StatusInProgress, StatusAwaitingApproval, StatusFulfilling:
+		return QueueOpen
+	}
+	return QueueClosed
 }
 
 // TableName keeps the table name short and stable.

@@ -29,19 +29,27 @@ const (
 	EmailCompleted  = "completed"
 	EmailOptOutDone = "opt_out_done"
 	EmailStaffNew   = "staff_new_request"
+	EmailExtended   = "extended"
+	EmailReminder   = "staff_reminder"
 )
 
 // staffEmails go to the support address, not the requester, and carry no customer links.
-var staffEmails = map[string]bool{EmailStaffNew: true}
+var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true}
 
-// enqueueEmail puts an email in the outbox and its send job in the queue, in tx.
+// enqueueEmail puts an email in the outbox and its send job in the queue,
+// in tx: customer emails go to the requester, staff emails to the support address.
 func (s *Service) enqueueEmail(ctx context.Context, tx *gorm.DB, r *models.Request, kind string, details map[string]any) error {
 	to := r.Email
 	if staffEmails[kind] {
 		to = s.Settings.SupportEmail
-		if to == "" {
-			return nil
-		}
+	}
+	return s.enqueueEmailTo(ctx, tx, r, kind, to, details)
+}
+
+// enqueueEmailTo is enqueueEmail with an explicit recipient; no recipient, no email.
+func (s *Service) enqueueEmailTo(ctx context.Context, tx *gorm.DB, r *models.Request, kind, to string, details map[string]any) error {
+	if to == "" {
+		return nil
 	}
 	data, err := jsonMarshal(details)
 	if err != nil {

@@ -71,6 +71,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &sendEmailWorker{s: s})
 		river.AddWorker(workers, &expireUnverifiedWorker{s: s})
+		river.AddWorker(workers, &sendRemindersWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval
@@ -79,6 +80,9 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return ExpireUnverifiedArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "expire_unverified"}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return SendRemindersArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "send_reminders"}),
 		}
 	}
 	c, err := river.NewClient(riverDriver(s.DB), cfg)

@@ -51,15 +51,23 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 	}
 	now := s.now()
 	if from == "" {
-		r.Status = c.To
+		r.Status, r.Queue = c.To, models.QueueFor(c.To)
 		r.CreatedAt, r.UpdatedAt = now, now
+		r.QueueAt = r.DueAt
+		if r.QueueAt == nil {
+			nominal := now.AddDate(0, 0, ResponseDays)
+			r.QueueAt = &nominal
+		}
 		if err := tx.WithContext(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create request: %w", err)
 		}
 	} else {
-		set := map[string]any{"status": c.To, "updated_at": now}
+		set := map[string]any{"status": c.To, "queue": models.QueueFor(c.To), "updated_at": now}
 		for k, v := range c.Set {
 			set[k] = v
+		}
+		if due, ok := c.Set["due_at"]; ok {
+			set["queue_at"] = due
 		}
 		if err := models.UpdateRequestStatus(ctx, tx, r, from, set); err != nil {
 			return err
@@ -67,6 +75,9 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 		if err := tx.WithContext(ctx).Where("id = ?", r.ID).Take(r).Error; err != nil {
 			return fmt.Errorf("reload request: %w", err)
 		}
+	}
+	if err := models.MoveStatusCount(ctx, tx, from, c.To); err != nil {
+		return fmt.Errorf("count status: %w", err)
 	}
 	details, err := jsonMarshal(c.Details)
 	if err != nil {

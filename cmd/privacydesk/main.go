@@ -30,10 +30,14 @@ const usage = `Privacy Desk: data-subject requests for Kactoily.com.
 Usage:
   privacydesk serve [--demo] [flags]   run the web server and background workers
   privacydesk migrate [flags]          apply database migrations and exit
+  privacydesk staff add --email E --name N --role agent|admin [--password-stdin]
   privacydesk audit verify [flags]     check the audit trail's hash chain
 
 Every flag has a PRIVACYDESK_* environment variable; run a command with -h to list them.
 `
+
+// stdin is read by `staff add --password-stdin`; tests replace it.
+var stdin io.Reader = os.Stdin
 
 // run is the whole program, so tests can boot it with their own arguments,
 // environment and output.
@@ -47,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
+	case "staff":
+		return staffCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "usage: privacydesk audit verify [flags]\n")

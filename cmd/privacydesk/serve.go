@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kactoily/privacydesk/app"
-	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/templates"
@@ -72,7 +71,7 @@ func newLogger(w io.Writer) *slog.Logger {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("serve", args, getenv, stderr)
+	cfg, err := app.LoadConfig("serve", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -84,15 +83,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer db.Close()
 	if store != db {
 		defer store.Close()
-	}
-	if cfg.Demo {
-		st, err := demo.Seed(ctx, store.DB, time.Now())
-		if err != nil {
-			return fmt.Errorf("seed demo store: %w", err)
-		}
-		if !st.Skipped {
-			log.Info("demo store seeded", "customers", st.Customers, "orders", st.Orders)
-		}
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -120,9 +110,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if cfg.Demo {
+		if err := seedDemo(ctx, svc, store, stdout, log); err != nil {
+			return err
+		}
+	}
+	sessions := sessionStore(db)
+	defer sessions.stop()
 	srv, err := app.NewServer(app.Options{
 		Service: svc, Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
-		Ready: readiness(db, svc, cfg.Workers),
+		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store,
 	})
 	if err != nil {
 		return err
@@ -211,7 +208,7 @@ func readiness(db *models.DB, svc *workflows.Service, workers bool) app.Readines
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("migrate", args, getenv, stderr)
+	cfg, err := app.LoadConfig("migrate", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -232,7 +229,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 }
 
 func auditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("audit verify", args, getenv, stderr)
+	cfg, err := app.LoadConfig("audit verify", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 -- +goose Up
+-- SQLite lets a primary key other than INTEGER hold NULL unless it is declared NOT NULL.
 CREATE TABLE requests (
-    id            text PRIMARY KEY,
+    id            text NOT NULL PRIMARY KEY,
     type          text NOT NULL CHECK (type IN ('access', 'deletion', 'opt_out')),
     status        text NOT NULL,
     email         text NOT NULL,
@@ -83,7 +84,7 @@ CREATE TABLE suppressions (
 CREATE UNIQUE INDEX suppressions_email_scope ON suppressions (email_hash, scope);
 
 CREATE TABLE secrets (
-    name       text PRIMARY KEY,
+    name       text NOT NULL PRIMARY KEY,
     value      blob NOT NULL,
     created_at datetime NOT NULL
 );

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+const (
+	sessionStaffKey = "staff_id"
+	sessionFlashKey = "flash"
+	ctxStaffKey     = "staff"
+)
+
+type loginForm struct {
+	Email    string `form:"email"`
+	Password string `form:"password"`
+	Next     string `form:"next"`
+}
+
+// safeNext keeps a post-sign-in redirect on this site's staff pages.
+func safeNext(next string) string {
+	if strings.HasPrefix(next, "/staff/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
+		return next
+	}
+	return "/staff/queue"
+}
+
+func (s *Server) handleLoginForm(c *gin.Context) {
+	if s.staffFromSession(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/staff/queue")
+		return
+	}
+	s.render(c, http.StatusOK, "staff_login", view{Title: "Staff sign-in", NoIndex: true, Form: loginForm{Next: c.Query("next")}})
+}
+
+func (s *Server) handleLogin(c *gin.Context) {
+	var f loginForm
+	_ = c.ShouldBind(&f)
+	u, err := s.svc.Authenticate(c.Request.Context(), f.Email, f.Password)
+	if err != nil {
+		status := statusFor(err)
+		if status >= 500 {
+			s.fail(c, status, err)
+			return
+		}
+		s.render(c, status, "staff_login", view{Title: "Staff sign-in", NoIndex: true,
+			Form: loginForm{Email: f.Email, Next: f.Next}, Error: models.ErrorMessage(err)})
+		return
+	}
+	ctx := c.Request.Context()
+	// A new token at sign-in, so a session planted before it is worthless.
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		s.fail(c, http.StatusInternalServerError, err)
+		return
+	}
+	s.sessions.Put(ctx, sessionStaffKey, u.ID)
+	s.sessions.Put(ctx, "signed_in_at", time.Now().Unix())
+	s.log.Info("staff signed in", "staff_id", u.ID)
+	c.Redirect(http.StatusSeeOther, safeNext(f.Next))
+}
+
+func (s *Server) handleLogout(c *gin.Context) {
+	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
+		s.fail(c, http.StatusInternalServerError, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/login")
+}
+
+// staffFromSession returns the signed-in, still active staff member, or nil.
+func (s *Server) staffFromSession(c *gin.Context) *models.StaffUser {
+	id := s.sessions.GetInt64(c.Request.Context(), sessionStaffKey)
+	if id == 0 {
+		return nil
+	}
+	u, err := s.svc.StaffMember(c.Request.Context(), id)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// requireStaff lets only signed-in staff through; others go to the sign-in page.
+func (s *Server) requireStaff(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	u := s.staffFromSession(c)
+	if u == nil {
+		if c.Request.Method == http.MethodGet {
+			c.Redirect(http.StatusSeeOther, "/staff/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+		} else {
+			s.fail(c, http.StatusUnauthorized, models.Errorf(models.EUnauthorized, "Your session has ended. Please sign in again."))
+		}
+		c.Abort()
+		return
+	}
+	c.Set(ctxStaffKey, u)
+}
+
+// requireAdmin lets only privacy admins through.
+func (s *Server) requireAdmin(c *gin.Context) {
+	if !staff(c).IsAdmin() {
+		s.fail(c, http.StatusForbidden, models.Errorf(models.EForbidden, "Only a privacy admin can open this page."))
+		c.Abort()
+	}
+}
+
+func staff(c *gin.Context) *models.StaffUser {
+	u, _ := c.Get(ctxStaffKey)
+	su, _ := u.(*models.StaffUser)
+	return su
+}
+
+func (s *Server) flash(c *gin.Context, msg string) {
+	s.sessions.Put(c.Request.Context(), sessionFlashKey, msg)
+}
+
+func (s *Server) popFlash(c *gin.Context) string {
+	return s.sessions.PopString(c.Request.Context(), sessionFlashKey)
+}

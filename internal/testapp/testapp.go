@@ -1,0 +1,141 @@
+// Package testapp assembles the whole application for a test: a fresh
+// database, a real SMTP server in-process, the workflows service with its
+// River workers running, and the HTTP server on httptest.
+package testapp
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/internal/smtptest"
+	"github.com/kactoily/privacydesk/internal/testdb"
+	"github.com/kactoily/privacydesk/mail"
+	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/templates"
+	"github.com/kactoily/privacydesk/workflows"
+)
+
+// Clock is a settable clock shared by the service and GORM.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// App is one assembled application.
+type App struct {
+	DB     *models.DB
+	Svc    *workflows.Service
+	Mail   *smtptest.Server
+	Clock  *Clock
+	HTTP   *httptest.Server
+	Client *http.Client // keeps cookies; does not follow redirects
+}
+
+// Options tune New.
+type Options struct {
+	Limits  app.Limits
+	NoJobs  bool // do not start the workers (jobs stay queued)
+	Start   time.Time
+	Support string
+}
+
+// New builds the application on a fresh database of the dialect.
+func New(t testing.TB, dialect string, o Options) *App {
+	t.Helper()
+	if o.Start.IsZero() {
+		o.Start = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC) // a Monday
+	}
+	if o.Support == "" {
+		o.Support = "privacy-team@kactoily.example"
+	}
+	clock := &Clock{t: o.Start}
+	db := testdb.Open(t, dialect)
+	srv := smtptest.Start(t)
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("PRIVACYDESK_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	settings, err := mail.ParseSMTPURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer := mail.NewSMTPMailer(settings, nil)
+	renderer, err := mail.NewRenderer(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One registry for the HTTP and workflow metrics, as serve wires it, so
+	// /metrics shows both.
+	reg := prometheus.NewRegistry()
+	a := &App{DB: db, Mail: srv, Clock: clock}
+	a.HTTP = httptest.NewUnstartedServer(nil)
+	baseURL := "http://" + a.HTTP.Listener.Addr().String()
+	a.Svc, err = workflows.NewService(context.Background(), workflows.Deps{
+		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
+		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
+		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Policy: "Privacy Policy\n\nWe keep your data safe."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.HTTP.Config.Handler = s.Handler()
+	a.HTTP.Start()
+	t.Cleanup(a.HTTP.Close)
+	if !o.NoJobs {
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := a.Svc.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer scancel()
+			_ = a.Svc.Stop(sctx)
+			cancel()
+		})
+	}
+	jar, _ := cookiejar.New(nil)
+	a.Client = &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return a
+}
+
+// URL is the server's base URL.
+func (a *App) URL() string { return a.HTTP.URL }
+
+// Count returns the number of rows of a model, for "nothing changed" checks.
+func (a *App) Count(t testing.TB, model any) int64 {
+	t.Helper()
+	var n int64
+	if err := a.DB.Model(model).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

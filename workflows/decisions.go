@@ -1,0 +1,217 @@
+package workflows
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+// Limits on staff decisions.
+const (
+	MaxExtensionDays = 60
+	MaxReasonLen     = 2000
+)
+
+// DenialReasons are the reasons staff can pick from (or write their own).
+var DenialReasons = []string{
+	"We could not confirm that you are the person the data is about.",
+	"We hold no personal data about you beyond what this request needed.",
+	"The law requires us to keep this data (for example, invoices for the accounting period).",
+	"This request repeats one we answered within the last 12 months.",
+}
+
+// onRequest runs f on the request with id inside one transaction.
+func (s *Service) onRequest(ctx context.Context, id string, f func(tx *gorm.DB, r *models.Request) error) (*models.Request, error) {
+	var r *models.Request
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if r, err = models.FindRequest(ctx, tx, id); err != nil {
+			return err
+		}
+		return f(tx, r)
+	})
+	return r, err
+}
+
+func reasonField(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", invalidField("reason", "Give a reason.")
+	case utf8.RuneCountInString(reason) > MaxReasonLen || !cleanText(reason, true):
+		return "", invalidField("reason", "Write a reason of up to 2,000 characters.")
+	}
+	return reason, nil
+}
+
+func invalidField(field, msg string) error {
+	return &models.Error{Code: models.EInvalid, Message: msg, Fields: map[string]string{field: msg}}
+}
+
+// Assign gives the request to a staff member (0: nobody). Errors:
+// ENotFound, EInvalid for an unknown or disabled assignee, EConflict once closed.
+func (s *Service) Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error) {
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		if !r.Open() {
+			return models.Errorf(models.EConflict, "This request is %s; it can no longer be assigned.", Label(r.Status))
+		}
+		var assignee any
+		details := map[string]any{"assignee_id": nil}
+		if staffID != 0 {
+			u, err := models.FindStaff(ctx, tx, staffID)
+			if err != nil || !u.Active() {
+				return invalidField("assignee", "Choose an active staff member.")
+			}
+			assignee, details["assignee_id"] = staffID, staffID
+		}
+		if err := tx.Model(&models.Request{}).Where("id = ?", r.ID).Update("assignee_id", assignee).Error; err != nil {
+			return err
+		}
+		action := "assign"
+		if staffID == actor.ID {
+			action = "claim"
+		}
+		return s.audit(ctx, tx, r, actor.Email, action, details)
+	})
+}
+
+// AddNote adds a staff note to the request. Errors: ENotFound, EInvalid.
+func (s *Service) AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error {
+	body = strings.TrimSpace(body)
+	if body == "" || utf8.RuneCountInString(body) > 10000 || !cleanText(body, true) {
+		return invalidField("note", "Write a note of up to 10,000 characters.")
+	}
+	_, err := s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		n := &models.Note{RequestID: r.ID, StaffID: actor.ID, Body: body, CreatedAt: s.now()}
+		if err := tx.Create(n).Error; err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, r, actor.Email, "note", map[string]any{"note_id": n.ID})
+	})
+	return err
+}
+
+// Advance moves a request one step along the staff's own work: start
+// (verified → in progress) or review (in progress → awaiting approval).
+func (s *Service) Advance(ctx context.Context, actor *models.StaffUser, id, to string) (*models.Request, error) {
+	if to != models.StatusInProgress && to != models.StatusAwaitingApproval {
+		return nil, models.Errorf(models.EInvalid, "Unknown step.")
+	}
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		return s.transition(ctx, tx, r, Change{To: to, Actor: actor.Email, Action: "advance"})
+	})
+}
+
+// Approve approves a request awaiting approval; only admins approve deletions.
+// Errors: EForbidden, EConflict.
+func (s *Service) Approve(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error) {
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		if r.Type == models.TypeDeletion && !actor.IsAdmin() {
+			return models.Errorf(models.EForbidden, "Only a privacy admin can approve a deletion.")
+		}
+		if r.Status != models.StatusAwaitingApproval {
+			return models.Errorf(models.EConflict, "Only a request awaiting approval can be approved (this one is %s).", Label(r.Status))
+		}
+		return s.transition(ctx, tx, r, Change{To: models.StatusFulfilling, Actor: actor.Email, Action: "approve"})
+	})
+}
+
+// Deny closes a request with a reason the requester will read.
+// Errors: EInvalid (no reason), EConflict.
+func (s *Service) Deny(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error) {
+	reason, err := reasonField(reason)
+	if err != nil {
+		return nil, err
+	}
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		return s.transition(ctx, tx, r, Change{To: models.StatusDenied, Actor: actor.Email, Action: "deny",
+			Set: map[string]any{"denial_reason": reason, "closed_at": s.now()}})
+	})
+}
+
+// StaffCancel cancels a request on the requester's behalf (they asked by phone, say).
+func (s *Service) StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error) {
+	reason, err := reasonField(reason)
+	if err != nil {
+		return nil, err
+	}
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		return s.transition(ctx, tx, r, Change{To: models.StatusCancelled, Actor: actor.Email, Action: "staff_cancel",
+			Details: map[string]any{"reason": reason}, Set: map[string]any{"closed_at": s.now()}})
+	})
+}
+
+// Extend moves the due date once, by 1 to 60 days, with a reason emailed
+// to the requester. Refused once the due date has passed.
+// Errors: EInvalid, EConflict.
+func (s *Service) Extend(ctx context.Context, actor *models.StaffUser, id string, days int, reason string) (*models.Request, error) {
+	if days < 1 || days > MaxExtensionDays {
+		return nil, invalidField("days", "Extend by 1 to 60 days.")
+	}
+	reason, err := reasonField(reason)
+	if err != nil {
+		return nil, err
+	}
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		switch {
+		case !r.Open() || r.DueAt == nil:
+			return models.Errorf(models.EConflict, "Only an open, verified request can be extended.")
+		case r.ExtendedAt != nil:
+			return models.Errorf(models.EConflict, "This request has already been extended once.")
+		case !s.now().Before(*r.DueAt):
+			return models.Errorf(models.EConflict, "The due date has passed; a deadline cannot be extended after it.")
+		}
+		due := r.DueAt.AddDate(0, 0, days)
+		now := s.now()
+		res := tx.Model(&models.Request{}).Where("id = ? AND extended_at IS NULL", r.ID).Updates(map[string]any{
+			"due_at": due, "queue_at": due, "extended_at": now, "extension_reason": reason, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return models.Errorf(models.EConflict, "This request has already been extended once.")
+		}
+		r.DueAt, r.ExtendedAt, r.ExtensionReason = &due, &now, reason
+		if err := s.audit(ctx, tx, r, actor.Email, "extend", map[string]any{"days": days, "due_at": due}); err != nil {
+			return err
+		}
+		return s.enqueueEmail(ctx, tx, r, EmailExtended, nil)
+	})
+}
+
+// FileOnBehalf files a request for a requester who phoned or wrote. It
+// still needs their email verification unless an admin confirms their
+// identity with a reason. Errors: EInvalid, EForbidden.
+func (s *Service) FileOnBehalf(ctx context.Context, actor *models.StaffUser, in NewRequest, confirmedReason string) (*models.Request, error) {
+	in.Channel = "staff"
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	confirmedReason = strings.TrimSpace(confirmedReason)
+	if confirmedReason != "" && !actor.IsAdmin() {
+		return nil, models.Errorf(models.EForbidden, "Only a privacy admin can confirm identity without email verification.")
+	}
+	if in.Type == models.TypeOptOut || confirmedReason == "" {
+		r, err := s.Submit(ctx, in)
+		if err == nil {
+			err = s.DB.DB.WithContext(ctx).Model(&models.Request{}).Where("id = ?", r.ID).Update("filed_by", actor.ID).Error
+		}
+		return r, err
+	}
+	if _, err := reasonField(confirmedReason); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	due := now.AddDate(0, 0, ResponseDays)
+	r := &models.Request{ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
+		Channel: in.Channel, VerifiedAt: &now, DueAt: &due, IdentityConfirmed: confirmedReason, FiledBy: &actor.ID}
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: actor.Email, Action: "file_confirmed",
+			Details: map[string]any{"identity_confirmed": true}})
+	})
+	return r, err
+}

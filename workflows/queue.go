@@ -1,0 +1,71 @@
+package workflows
+
+import (
+	"context"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+// Queue returns one page of the staff queue and the counts per status.
+func (s *Service) Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error) {
+	f.Now = s.now()
+	f.Search = NormalizeEmail(f.Search) // ids are matched case-insensitively below
+	if len(f.Search) > 0 && f.Search[:3] == "pd-" {
+		f.Search = upper(f.Search)
+	}
+	rows, next, err := models.QueuePage(ctx, s.DB.DB, f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	counts, err := models.StatusCounts(ctx, s.DB.DB)
+	return rows, next, counts, err
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// Detail is everything a staff member sees on a request's page.
+type Detail struct {
+	Request  *models.Request
+	History  []models.AuditEvent
+	Notes    []models.Note
+	Emails   []models.Email
+	Assignee *models.StaffUser
+	Staff    []models.StaffUser
+}
+
+// RequestDetail returns a request with its timeline, notes and emails.
+// Errors: ENotFound.
+func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error) {
+	db := s.DB.DB
+	r, err := models.FindRequest(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detail{Request: r}
+	if d.History, err = models.AuditEventsFor(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if d.Notes, err = models.NotesFor(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if d.Emails, err = models.EmailsFor(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if d.Staff, err = models.ListStaff(ctx, db); err != nil {
+		return nil, err
+	}
+	for i := range d.Staff {
+		if r.AssigneeID != nil && d.Staff[i].ID == *r.AssigneeID {
+			d.Assignee = &d.Staff[i]
+		}
+	}
+	return d, nil
+}
