@@ -13,6 +13,7 @@ import (
 
 	pdmail "github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // Config is every setting, each from a PRIVACYDESK_* environment variable
@@ -26,6 +27,7 @@ type Config struct {
 	SMTPURL          string
 	MailFrom         string
 	SupportEmail     string
+	ThirdParties     string // Name|email|types;… (default: the kinds the policy names)
 	Demo             bool
 	AutoMigrate      bool // apply migrations at start-up; off for multi-instance rollouts
 	Workers          bool // run background jobs in this instance
@@ -48,6 +50,7 @@ func (c *Config) settings() []setting {
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
 		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
+		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out;… (\"none\" for nobody)", &c.ThirdParties, nil},
 		{"demo", "PRIVACYDESK_DEMO", "seed a demo store when the database is empty", nil, &c.Demo},
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
@@ -120,6 +123,9 @@ func (c *Config) normalize() error {
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	}
+	if _, err := c.ThirdPartyList(); err != nil {
+		return fmt.Errorf("PRIVACYDESK_THIRD_PARTIES: %w", err)
+	}
 	if c.SMTPURL != "" {
 		if _, err := pdmail.ParseSMTPURL(c.SMTPURL); err != nil {
 			return fmt.Errorf("PRIVACYDESK_SMTP_URL: %w", err)
@@ -147,4 +153,15 @@ func (c *Config) BaseURLFor(listen net.Addr) string {
 		port = strconv.Itoa(ta.Port)
 	}
 	return "http://localhost:" + port
+}
+
+// ThirdPartyList returns the configured third-party recipients.
+func (c *Config) ThirdPartyList() ([]workflows.ThirdParty, error) {
+	switch strings.TrimSpace(c.ThirdParties) {
+	case "":
+		return workflows.DefaultThirdParties, nil
+	case "none":
+		return nil, nil
+	}
+	return workflows.ParseThirdParties(c.ThirdParties)
 }

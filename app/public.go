@@ -173,3 +173,13 @@ func policyParagraphs(text string) []gin.H {
 	}
 	return out
 }
+
+func (s *Server) handleDownload(c *gin.Context) {
+	noStore(c)
+	exp, err := s.svc.Download(c.Request.Context(), c.Param("id"), c.Query("token"))
+	if err != nil {
+		s.fail(c, 0, err)
+		return
+	}
+	c.FileAttachment(exp.Path, "kactoily-data-"+c.Param("id")+".zip")
+}

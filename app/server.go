@@ -48,6 +48,10 @@ type Service interface {
 	StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
 	FileOnBehalf(ctx context.Context, actor *models.StaffUser, in workflows.NewRequest, confirmedReason string) (*models.Request, error)
 	ComplianceReport(ctx context.Context, from, to time.Time) (*workflows.Report, error)
+	Download(ctx context.Context, id, token string) (*models.Export, error)
+	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
+	ErasurePlan(ctx context.Context, id string) ([]workflows.Plan, error)
+	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
 }
 
 var _ Service = (*workflows.Service)(nil)
@@ -142,6 +146,7 @@ func (s *Server) routes() {
 	e.POST("/requests/resend", s.limitResend(), s.handleResendSubmit)
 	e.GET("/requests/:id/status", s.handleStatus)
 	e.POST("/requests/:id/cancel", s.handleCancel)
+	e.GET("/requests/:id/download", s.handleDownload)
 
 	e.GET("/staff", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/queue") })
 	e.GET("/staff/login", s.handleLoginForm)
@@ -159,6 +164,7 @@ func (s *Server) routes() {
 	st.POST("/requests/:id/deny", s.handleDeny)
 	st.POST("/requests/:id/extend", s.handleExtend)
 	st.POST("/requests/:id/cancel", s.handleStaffCancel)
+	st.POST("/requests/:id/retry", s.handleRetryCollection)
 	admin := st.Group("", s.requireAdmin)
 	admin.GET("/admin/staff", s.handleStaffAdmin)
 	admin.POST("/admin/staff", s.handleStaffAdd)

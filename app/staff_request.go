@@ -25,8 +25,23 @@ func (s *Server) handleStaffRequest(c *gin.Context) {
 
 func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Detail, errMsg string, fields map[string]string) {
 	r := d.Request
+	var plan []workflows.Plan
+	var results []workflows.Result
+	var err error
+	if r.Type == models.TypeDeletion && r.Status == models.StatusAwaitingApproval {
+		if plan, err = s.svc.ErasurePlan(c.Request.Context(), r.ID); err != nil {
+			s.fail(c, 0, err)
+			return
+		}
+	}
+	if r.Type == models.TypeDeletion {
+		if results, err = s.svc.ErasureResults(c.Request.Context(), r.ID); err != nil {
+			s.fail(c, 0, err)
+			return
+		}
+	}
 	s.renderStaff(c, status, "staff_request", view{Title: "Request " + r.ID, Error: errMsg, Fields: fields, Data: gin.H{
-		"D": d, "R": r, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
+		"D": d, "R": r, "Plan": plan, "Results": results, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
 		"CanApprove": r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || staff(c).IsAdmin()),
 		"CanDeny":    workflows.CanTransition(r.Status, models.StatusDenied),
 		"CanCancel":  workflows.CanTransition(r.Status, models.StatusCancelled),
@@ -75,6 +90,12 @@ func (s *Server) handleAssign(c *gin.Context) {
 	s.act(c, "Assignment saved.", func() error {
 		_, err := s.svc.Assign(c.Request.Context(), me, c.Param("id"), to)
 		return err
+	})
+}
+
+func (s *Server) handleRetryCollection(c *gin.Context) {
+	s.act(c, "Collection queued again.", func() error {
+		return s.svc.RetryCollection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
 	})
 }
 

@@ -5,5 +5,5 @@ import "embed"
 
 // FS holds pages/*.html, emails/*.txt and *.html, and static/*.
 //
-//go:embed all:pages all:emails static
+//go:embed all:pages all:emails static export
 var FS embed.FS

@@ -31,10 +31,12 @@ const (
 	EmailStaffNew   = "staff_new_request"
 	EmailExtended   = "extended"
 	EmailReminder   = "staff_reminder"
+	EmailThirdParty = "third_party_notice"
 )
 
-// staffEmails go to the support address, not the requester, and carry no customer links.
-var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true}
+// staffEmails and third-party notices go to others than the requester and
+// carry no requester links.
+var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true}
 
 // enqueueEmail puts an email in the outbox and its send job in the queue,
 // in tx: customer emails go to the requester, staff emails to the support address.
@@ -43,17 +45,19 @@ func (s *Service) enqueueEmail(ctx context.Context, tx *gorm.DB, r *models.Reque
 	if staffEmails[kind] {
 		to = s.Settings.SupportEmail
 	}
-	return s.enqueueEmailTo(ctx, tx, r, kind, to, details)
+	_, err := s.enqueueEmailTo(ctx, tx, r, kind, to, details)
+	return err
 }
 
-// enqueueEmailTo is enqueueEmail with an explicit recipient; no recipient, no email.
-func (s *Service) enqueueEmailTo(ctx context.Context, tx *gorm.DB, r *models.Request, kind, to string, details map[string]any) error {
+// enqueueEmailTo is enqueueEmail with an explicit recipient; no recipient,
+// no email (and a nil *Email).
+func (s *Service) enqueueEmailTo(ctx context.Context, tx *gorm.DB, r *models.Request, kind, to string, details map[string]any) (*models.Email, error) {
 	if to == "" {
-		return nil
+		return nil, nil
 	}
 	data, err := jsonMarshal(details)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -64,9 +68,9 @@ func (s *Service) enqueueEmailTo(ctx context.Context, tx *gorm.DB, r *models.Req
 		CreatedAt: s.now(),
 	}
 	if err := tx.WithContext(ctx).Create(e).Error; err != nil {
-		return fmt.Errorf("queue email: %w", err)
+		return nil, fmt.Errorf("queue email: %w", err)
 	}
-	return s.enqueue(ctx, tx, SendEmailArgs{EmailID: e.ID}, nil)
+	return e, s.enqueue(ctx, tx, SendEmailArgs{EmailID: e.ID}, nil)
 }
 
 func (s *Service) mailHost() string {
@@ -149,6 +153,12 @@ type EmailData struct {
 	StaffURL   string
 	LinkHours  int
 	ResponseDs int
+
+	DownloadURL     string     // completed access: the export's link
+	DownloadExpires *time.Time // and until when it works
+	MaxDownloads    int
+	Erasure         []Result // completed deletion: what each source did
+	ThirdParty      string   // third-party notice: the recipient's name
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -178,6 +188,11 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 					return err
 				}
 				d.StatusURL = s.StatusURL(r.ID, tok)
+				if e.Kind == EmailCompleted && r.Type == models.TypeAccess {
+					if err := s.downloadLink(ctx, tx, r, &d); err != nil {
+						return err
+					}
+				}
 				if e.Kind == EmailVerify {
 					exp := s.now().Add(VerifyLinkLife)
 					tok, err := s.mintToken(ctx, tx, r.ID, models.PurposeVerify, 1, &exp)
@@ -192,6 +207,16 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 				return nil, fmt.Errorf("email %d links: %w", e.ID, err)
 			}
 		}
+	}
+	if d.Request != nil && e.Kind == EmailCompleted && d.Request.Type == models.TypeDeletion {
+		res, err := s.ErasureResults(ctx, d.Request.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Erasure = res
+	}
+	if name, ok := d.Details["recipient"].(string); ok {
+		d.ThirdParty = name
 	}
 	subject, text, html, err := s.Renderer.Render(e.Kind, d)
 	if err != nil {
@@ -226,4 +251,20 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// downloadLink mints the export's download token (MaxDownloads uses, until
+// the export expires) into d.
+func (s *Service) downloadLink(ctx context.Context, tx *gorm.DB, r *models.Request, d *EmailData) error {
+	exp, err := models.LatestExport(ctx, tx, r.ID)
+	if err != nil {
+		return fmt.Errorf("export for %s: %w", r.ID, err)
+	}
+	tok, err := s.mintToken(ctx, tx, r.ID, models.PurposeDownload, MaxDownloads, &exp.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	d.DownloadURL = s.Settings.BaseURL + "/requests/" + url.PathEscape(r.ID) + "/download?token=" + tok
+	d.DownloadExpires, d.MaxDownloads = &exp.ExpiresAt, MaxDownloads
+	return nil
 }

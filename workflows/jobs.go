@@ -72,6 +72,9 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &sendEmailWorker{s: s})
 		river.AddWorker(workers, &expireUnverifiedWorker{s: s})
 		river.AddWorker(workers, &sendRemindersWorker{s: s})
+		river.AddWorker(workers, &collectSourceWorker{s: s})
+		river.AddWorker(workers, &fulfilWorker{s: s})
+		river.AddWorker(workers, &purgeExportsWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval
@@ -83,6 +86,9 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SendRemindersArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "send_reminders"}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PurgeExportsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "purge_exports"}),
 		}
 	}
 	c, err := river.NewClient(riverDriver(s.DB), cfg)

@@ -72,9 +72,13 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 		if err := models.UpdateRequestStatus(ctx, tx, r, from, set); err != nil {
 			return err
 		}
-		if err := tx.WithContext(ctx).Where("id = ?", r.ID).Take(r).Error; err != nil {
+		// Reload into a zero value: GORM leaves a field as it was when its
+		// column is NULL, so a cleared column (expires_at) would stay set in r.
+		var fresh models.Request
+		if err := tx.WithContext(ctx).Where("id = ?", r.ID).Take(&fresh).Error; err != nil {
 			return fmt.Errorf("reload request: %w", err)
 		}
+		*r = fresh
 	}
 	if err := models.MoveStatusCount(ctx, tx, from, c.To); err != nil {
 		return fmt.Errorf("count status: %w", err)
@@ -91,12 +95,30 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 	if err := models.AppendAuditEvent(ctx, tx, s.DB.Dialect, ev); err != nil {
 		return err
 	}
+	if err := s.startJobs(ctx, tx, r, c.To); err != nil {
+		return err
+	}
 	for _, kind := range emailsFor(r, from, c.To) {
 		if err := s.enqueueEmail(ctx, tx, r, kind, c.Details); err != nil {
 			return err
 		}
 	}
 	s.Metrics.transition(r.Type, c.To)
+	return nil
+}
+
+// startJobs queues the background work a transition starts: collecting
+// records once verified, fulfilling once approved, telling third parties
+// once a deletion or opt-out is done.
+func (s *Service) startJobs(ctx context.Context, tx *gorm.DB, r *models.Request, to string) error {
+	switch {
+	case to == models.StatusVerified && r.Type != models.TypeOptOut:
+		return s.startCollection(ctx, tx, r)
+	case to == models.StatusFulfilling:
+		return s.enqueue(ctx, tx, FulfilArgs{RequestID: r.ID}, nil)
+	case to == models.StatusCompleted && r.Type != models.TypeAccess:
+		return s.notifyThirdParties(ctx, tx, r)
+	}
 	return nil
 }
 

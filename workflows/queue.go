@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/kactoily/privacydesk/models"
 )
@@ -39,6 +41,17 @@ type Detail struct {
 	Emails   []models.Email
 	Assignee *models.StaffUser
 	Staff    []models.StaffUser
+
+	Collections []CollectionView
+	Notices     []models.ThirdPartyNotice
+	Export      *models.Export
+}
+
+// CollectionView is one source's collection as the staff preview shows it.
+type CollectionView struct {
+	models.Collection
+	Counts  Counts
+	Samples []Record
 }
 
 // RequestDetail returns a request with its timeline, notes and emails.
@@ -61,6 +74,26 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 	}
 	if d.Staff, err = models.ListStaff(ctx, db); err != nil {
 		return nil, err
+	}
+	cs, err := models.CollectionsFor(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		v := CollectionView{Collection: c}
+		if err := json.Unmarshal([]byte(c.Counts), &v.Counts); err != nil {
+			return nil, fmt.Errorf("collection %s counts: %w", c.Source, err)
+		}
+		if err := json.Unmarshal([]byte(c.Samples), &v.Samples); err != nil {
+			return nil, fmt.Errorf("collection %s samples: %w", c.Source, err)
+		}
+		d.Collections = append(d.Collections, v)
+	}
+	if d.Notices, err = models.NoticesFor(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if e, err := models.LatestExport(ctx, db, id); err == nil {
+		d.Export = e
 	}
 	for i := range d.Staff {
 		if r.AssigneeID != nil && d.Staff[i].ID == *r.AssigneeID {

@@ -66,7 +66,8 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 					}
 				}
 				sent++
-				return s.enqueueEmailTo(ctx, tx, r, EmailReminder, to, map[string]any{"reminder": kind})
+				_, err := s.enqueueEmailTo(ctx, tx, r, EmailReminder, to, map[string]any{"reminder": kind})
+				return err
 			})
 			if err != nil {
 				return sent, err

@@ -23,6 +23,8 @@ type Settings struct {
 	MailFrom     string
 	SupportEmail string // new verified requests are announced here; empty: not sent
 	StoreName    string
+	DataDir      string       // exports are written under DataDir/exports
+	ThirdParties []ThirdParty // told of completed deletions and opt-outs
 }
 
 // Lifetimes and limits of the customer side.
@@ -47,8 +49,9 @@ type Service struct {
 	Settings Settings
 	Metrics  *Metrics
 
-	salt []byte
-	jobs *river.Client[*sql.Tx]
+	salt    []byte
+	jobs    *river.Client[*sql.Tx]
+	sources []Source
 }
 
 // Deps are what NewService wires together.
@@ -62,13 +65,17 @@ type Deps struct {
 	Settings Settings
 	Metrics  *Metrics
 	Jobs     JobOptions
+	Sources  []Source // nil: Sources()
 }
 
 // NewService builds the service and its River client. The database must be migrated.
 func NewService(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		DB: d.DB, Store: d.Store, Mailer: d.Mailer, Renderer: d.Renderer, Log: d.Log,
-		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics,
+		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources,
+	}
+	if s.sources == nil {
+		s.sources = Sources()
 	}
 	if s.Store == nil {
 		s.Store = s.DB

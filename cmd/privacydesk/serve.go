@@ -94,6 +94,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	thirdParties, _ := cfg.ThirdPartyList() // checked by LoadConfig
 	mailer, err := newMailer(cfg, log)
 	if err != nil {
 		return err
@@ -104,7 +105,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail},
+		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
+			DataDir: cfg.DataDir, ThirdParties: thirdParties},
 		Jobs:     workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv)},
 	})
 	if err != nil {

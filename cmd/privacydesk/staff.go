@@ -120,4 +120,3 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	return nil
 }
-

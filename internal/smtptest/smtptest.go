@@ -148,8 +148,8 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error { ss.to = to; return nil }
-func (ss *session) Reset()                                     { ss.from, ss.to = "", "" }
-func (ss *session) Logout() error                              { return nil }
+func (ss *session) Reset()                                    { ss.from, ss.to = "", "" }
+func (ss *session) Logout() error                             { return nil }
 
 func (ss *session) Data(r io.Reader) error {
 	raw, err := io.ReadAll(r)

@@ -5,15 +5,21 @@ package testapp
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kactoily/privacydesk/app"
@@ -61,6 +67,9 @@ type Options struct {
 	NoJobs  bool // do not start the workers (jobs stay queued)
 	Start   time.Time
 	Support string
+	// DBSessions keeps staff sessions in the database's sessions table, as
+	// serve does, instead of in memory.
+	DBSessions bool
 }
 
 // New builds the application on a fresh database of the dialect.
@@ -102,7 +111,12 @@ func New(t testing.TB, dialect string, o Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Policy: "Privacy Policy\n\nWe keep your data safe."})
+	var sessions scs.Store
+	if o.DBSessions {
+		sessions = sessionStore(t, db)
+	}
+	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions,
+		Policy: "Privacy Policy\n\nWe keep your data safe."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,10 +135,61 @@ func New(t testing.TB, dialect string, o Options) *App {
 			cancel()
 		})
 	}
-	jar, _ := cookiejar.New(nil)
-	a.Client = &http.Client{Jar: jar, Timeout: 20 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	a.Client = a.NewClient()
 	return a
+}
+
+// sessionStore is the scs store serve uses for the dialect, with its
+// cleanup goroutine stopped when the test ends (before the database closes).
+func sessionStore(t testing.TB, db *models.DB) scs.Store {
+	if db.Dialect == models.DialectPostgres {
+		st := postgresstore.New(db.SQL)
+		t.Cleanup(st.StopCleanup)
+		return st
+	}
+	st := sqlite3store.New(db.SQL)
+	t.Cleanup(st.StopCleanup)
+	return st
+}
+
+// NewClient returns a client like a browser of its own: its own cookie jar,
+// redirects not followed.
+func (a *App) NewClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// AddStaff creates a staff account with a generated password and returns the password.
+func (a *App) AddStaff(t testing.TB, email, name, role string) string {
+	t.Helper()
+	pw := workflows.GeneratePassword()
+	if _, err := a.Svc.AddStaff(context.Background(), workflows.NewStaff{Email: email, Name: name, Role: role, Password: pw}); err != nil {
+		t.Fatalf("add staff %s: %v", email, err)
+	}
+	return pw
+}
+
+// Login signs client in at /staff/login as a browser would, and fails the
+// test unless the answer is 303 to /staff/queue.
+func (a *App) Login(t testing.TB, client *http.Client, email, password string) {
+	t.Helper()
+	form := url.Values{"email": {email}, "password": {password}}
+	req, err := http.NewRequest(http.MethodPost, a.URL()+"/staff/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("sign in as %s: %v", email, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/staff/queue" {
+		t.Fatalf("sign in as %s: got %d to %q, want 303 to /staff/queue\n%s", email, resp.StatusCode, resp.Header.Get("Location"), body)
+	}
 }
 
 // URL is the server's base URL.

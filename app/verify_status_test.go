@@ -1,0 +1,313 @@
+package app_test
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/internal/testapp"
+	"github.com/kactoily/privacydesk/internal/testdb"
+	"github.com/kactoily/privacydesk/models"
+)
+
+// forgedToken has the shape of a real token but was never issued.
+func forgedToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// verifyRequest follows a verification link and returns the status-page
+// path it redirects to.
+func verifyRequest(t *testing.T, a *testapp.App, link string) string {
+	t.Helper()
+	ans := get(t, a, pathOf(t, a, link))
+	loc := ans.Header.Get("Location")
+	if ans.Status != http.StatusSeeOther || !strings.Contains(loc, "/status?token=") {
+		t.Fatalf("verify link: %d to %q, want 303 to the status page\n%s", ans.Status, loc, ans.Body)
+	}
+	return loc
+}
+
+func TestVerifyLinkConfirmsOnceThenAnswersGone(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		id := fileAccess(t, a, "ana@example.com", "Ana")
+		link := verifyEmail(t, a, "ana@example.com", id).Link("/requests/verify?token=")
+
+		loc := verifyRequest(t, a, link)
+		if !strings.HasPrefix(loc, "/requests/"+id+"/status?token=") {
+			t.Errorf("redirect to %q, want this request's status page", loc)
+		}
+		page := get(t, a, loc)
+		if page.Status != http.StatusOK {
+			t.Fatalf("status page: %d", page.Status)
+		}
+		contains(t, page.Body, "Request "+id, "your email is confirmed",
+			"Request received; waiting for you to confirm your email", "Email confirmed; request sent to our privacy team")
+		if got := statusOf(t, a, id); got != models.StatusVerified {
+			t.Fatalf("status %q after verify, want verified", got)
+		}
+
+		before := snapshot(t, a)
+		again := get(t, a, pathOf(t, a, link))
+		if again.Status != http.StatusGone {
+			t.Errorf("reused link: %d, want 410", again.Status)
+		}
+		contains(t, again.Body, "already been used")
+		assertUnchanged(t, a, before)
+		if got := statusOf(t, a, id); got != models.StatusVerified {
+			t.Errorf("status %q after reuse, want verified", got)
+		}
+	})
+}
+
+func TestVerifyLinkRefusesBadTokensWithoutChanges(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		id := fileAccess(t, a, "ana@example.com", "Ana")
+		mail := verifyEmail(t, a, "ana@example.com", id)
+		statusToken := tokenOf(t, mail.Link("/status?token="))
+		cases := []struct {
+			name, path string
+			want       int
+			words      string
+		}{
+			{"forged token of the right shape", "/requests/verify?token=" + forgedToken(), 404, "not valid"},
+			{"malformed token", "/requests/verify?token=abc%3Cscript%3E", 404, "not valid"},
+			{"empty token", "/requests/verify?token=", 404, "not valid"},
+			{"no token at all", "/requests/verify", 404, "not valid"},
+			{"status token used as verify token", "/requests/verify?token=" + statusToken, 404, "not valid"},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				before := snapshot(t, a)
+				ans := get(t, a, tc.path)
+				if ans.Status != tc.want || !strings.HasPrefix(ans.Header.Get("Content-Type"), "text/html") {
+					t.Errorf("got %d %s, want %d page", ans.Status, ans.Header.Get("Content-Type"), tc.want)
+				}
+				contains(t, ans.Body, tc.words)
+				assertUnchanged(t, a, before)
+				if got := statusOf(t, a, id); got != models.StatusPendingVerification {
+					t.Errorf("status %q, want pending_verification", got)
+				}
+			})
+		}
+		// The genuine link still works after all that.
+		verifyRequest(t, a, mail.Link("/requests/verify?token="))
+	})
+}
+
+func TestVerifyLinkExpiresAfter24Hours(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		id := fileAccess(t, a, "ana@example.com", "Ana")
+		link := verifyEmail(t, a, "ana@example.com", id).Link("/requests/verify?token=")
+		a.Clock.Advance(24*time.Hour + time.Second)
+		before := snapshot(t, a)
+		ans := get(t, a, pathOf(t, a, link))
+		if ans.Status != http.StatusGone {
+			t.Fatalf("expired link: %d, want 410\n%s", ans.Status, ans.Body)
+		}
+		contains(t, ans.Body, "expired")
+		assertUnchanged(t, a, before)
+		if got := statusOf(t, a, id); got != models.StatusPendingVerification {
+			t.Errorf("status %q, want pending_verification", got)
+		}
+	})
+}
+
+func TestStatusOpensOnlyWithThisRequestsStatusToken(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		idA := fileAccess(t, a, "ana@example.com", "Ana")
+		mailA := verifyEmail(t, a, "ana@example.com", idA)
+		tokA := tokenOf(t, verifyRequest(t, a, mailA.Link("/requests/verify?token=")))
+		idB := fileAccess(t, a, "bo@example.com", "Bo")
+		mailB := verifyEmail(t, a, "bo@example.com", idB)
+		tokB := tokenOf(t, mailB.Link("/status?token="))
+		verifyTokenB := tokenOf(t, mailB.Link("/requests/verify?token="))
+
+		cases := []struct {
+			name, id, token string
+			page, api       int
+		}{
+			{"own status token", idA, tokA, 200, 200},
+			{"another request's token", idA, tokB, 404, 404},
+			{"forged token", idA, forgedToken(), 404, 404},
+			{"garbage token", idA, "garbage", 404, 404},
+			{"verify token is not a status token", idB, verifyTokenB, 404, 404},
+			{"no token", idA, "", 404, 401},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				page := get(t, a, "/requests/"+tc.id+"/status?token="+url.QueryEscape(tc.token))
+				if page.Status != tc.page {
+					t.Errorf("status page: %d, want %d", page.Status, tc.page)
+				}
+				h := http.Header{}
+				if tc.token != "" {
+					h.Set("Authorization", "Bearer "+tc.token)
+				}
+				api := send(t, a, http.MethodGet, "/api/v1/requests/"+tc.id, "", "", h)
+				if api.Status != tc.api {
+					t.Errorf("API: %d, want %d\n%s", api.Status, tc.api, api.Body)
+				}
+				if tc.api != 200 {
+					e := decodeAPIError(t, api)
+					if want := map[int]string{404: "not_found", 401: "unauthorized"}[tc.api]; e.Error.Code != want {
+						t.Errorf("API error code %q, want %q", e.Error.Code, want)
+					}
+					lacks(t, page.Body+api.Body, "ana@example.com", "bo@example.com")
+					return
+				}
+				contains(t, page.Body, "Request "+idA, "Email confirmed")
+				var v struct {
+					ID, Type, Status string
+					CreatedAt        *time.Time `json:"created_at"`
+					DueAt            *time.Time `json:"due_at"`
+					History          []struct{ Action, Status string }
+				}
+				if err := json.Unmarshal([]byte(api.Body), &v); err != nil {
+					t.Fatal(err)
+				}
+				if v.ID != idA || v.Type != "access" || v.Status != "verified" || v.CreatedAt == nil || v.DueAt == nil ||
+					len(v.History) != 2 || v.History[1].Status != "verified" {
+					t.Errorf("API answer: %s", api.Body)
+				}
+				if want := v.CreatedAt.AddDate(0, 0, 30); !v.DueAt.Equal(want) {
+					t.Errorf("due_at %s, want %s", v.DueAt, want)
+				}
+			})
+		}
+		// Trying the verify token on the status page did not spend it.
+		verifyRequest(t, a, mailB.Link("/requests/verify?token="))
+	})
+}
+
+func TestCancelNeedsThisRequestsTokenAndWorksOnce(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		idA := fileAccess(t, a, "ana@example.com", "Ana")
+		tokA := tokenOf(t, verifyEmail(t, a, "ana@example.com", idA).Link("/status?token="))
+		idB := fileAccess(t, a, "bo@example.com", "Bo")
+		tokB := tokenOf(t, verifyEmail(t, a, "bo@example.com", idB).Link("/status?token="))
+		cancel := func(token string) answer {
+			return postForm(t, a, "/requests/"+idA+"/cancel", url.Values{"token": {token}}, nil)
+		}
+
+		for name, token := range map[string]string{"another request's token": tokB, "forged token": forgedToken(), "no token": ""} {
+			before := snapshot(t, a)
+			if ans := cancel(token); ans.Status != http.StatusNotFound {
+				t.Errorf("cancel with %s: %d, want 404", name, ans.Status)
+			}
+			assertUnchanged(t, a, before)
+			if got := statusOf(t, a, idA); got != models.StatusPendingVerification {
+				t.Fatalf("cancel with %s changed status to %q", name, got)
+			}
+		}
+
+		ans := cancel(tokA)
+		if ans.Status != http.StatusSeeOther || !strings.HasPrefix(ans.Header.Get("Location"), "/requests/"+idA+"/status?token=") {
+			t.Fatalf("cancel: %d to %q, want 303 to the status page", ans.Status, ans.Header.Get("Location"))
+		}
+		if got := statusOf(t, a, idA); got != models.StatusCancelled {
+			t.Fatalf("status %q, want cancelled", got)
+		}
+		if got := statusOf(t, a, idB); got != models.StatusPendingVerification {
+			t.Errorf("the other request became %q", got)
+		}
+		page := get(t, a, ans.Header.Get("Location"))
+		contains(t, page.Body, "Your request is cancelled.")
+		lacks(t, page.Body, "Cancel my request")
+		a.Mail.WaitFor(t, "ana@example.com", "Your privacy request "+idA+" is cancelled")
+
+		before := snapshot(t, a)
+		if again := cancel(tokA); again.Status != http.StatusConflict {
+			t.Errorf("cancel again: %d, want 409", again.Status)
+		}
+		assertUnchanged(t, a, before)
+	})
+}
+
+const neutralResend = "If we have a request waiting for confirmation from that address, we have emailed a new link."
+
+func TestResendAnswersAlikeForKnownAndUnknownAddresses(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		id := fileAccess(t, a, "ana@example.com", "Ana")
+		verifyEmail(t, a, "ana@example.com", id)
+
+		known := postForm(t, a, "/requests/resend", url.Values{"email": {"Ana@Example.com"}}, nil)
+		if known.Status != http.StatusOK {
+			t.Fatalf("resend: %d\n%s", known.Status, known.Body)
+		}
+		contains(t, known.Body, neutralResend)
+		waitMailCount(t, a, "ana@example.com", "Confirm your privacy request "+id, 2)
+		// The new link confirms the request.
+		verifyRequest(t, a, verifyEmail(t, a, "ana@example.com", id).Link("/requests/verify?token="))
+
+		before := snapshot(t, a)
+		unknown := postForm(t, a, "/requests/resend", url.Values{"email": {"nobody@example.com"}}, nil)
+		if unknown.Status != known.Status || unknown.Body != known.Body {
+			t.Errorf("unknown address answered differently: %d\n%s", unknown.Status, unknown.Body)
+		}
+		assertUnchanged(t, a, before)
+
+		bad := postForm(t, a, "/requests/resend", url.Values{"email": {"not-an-email"}}, nil)
+		if bad.Status != http.StatusUnprocessableEntity {
+			t.Errorf("invalid email: %d, want 422", bad.Status)
+		}
+		contains(t, bad.Body, "Enter a valid email address", `value="not-an-email"`)
+		assertUnchanged(t, a, before)
+	})
+}
+
+func TestResendPerAddressLimitRevealsNothing(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{Limits: app.Limits{IntakePerIP: 10, ResendPerIP: 100, ResendPerMail: 2, Window: time.Hour}})
+		id := fileAccess(t, a, "ana@example.com", "Ana")
+		verifyEmail(t, a, "ana@example.com", id)
+
+		answers := map[string][]answer{}
+		for _, email := range []string{"ana@example.com", "nobody@example.com"} {
+			for i := 0; i < 3; i++ {
+				before := snapshot(t, a)
+				ans := postForm(t, a, "/requests/resend", url.Values{"email": {email}}, nil)
+				ans.Body = strings.ReplaceAll(ans.Body, email, "EMAIL")
+				answers[email] = append(answers[email], ans)
+				if i == 2 {
+					assertUnchanged(t, a, before)
+				}
+			}
+		}
+		for i, want := range []int{200, 200, 429} {
+			k, u := answers["ana@example.com"][i], answers["nobody@example.com"][i]
+			if k.Status != want || u.Status != want {
+				t.Errorf("resend %d: known %d, unknown %d, want %d", i+1, k.Status, u.Status, want)
+			}
+			if k.Body != u.Body || (k.Header.Get("Retry-After") == "") != (u.Header.Get("Retry-After") == "") {
+				t.Errorf("resend %d: known and unknown addresses answered differently:\n%s\n---\n%s", i+1, k.Body, u.Body)
+			}
+			if want == 429 {
+				assertRetryAfter(t, k, time.Hour)
+				assertRetryAfter(t, u, time.Hour)
+				contains(t, k.Body, "sent several links to this address")
+			}
+		}
+		waitMailCount(t, a, "ana@example.com", "Confirm your privacy request "+id, 3)
+	})
+}

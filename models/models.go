@@ -1,0 +1,11 @@
+package models
+
+// AppModels returns one zero value of each of Privacy Desk's own models
+// (the store's are StoreModels), for schema checks.
+func AppModels() []any {
+	return []any{
+		&Request{}, &RequestToken{}, &AuditEvent{}, &Email{}, &Suppression{}, &Secret{},
+		&StaffUser{}, &Note{}, &ReminderSent{}, &StatusCount{},
+		&Collection{}, &Export{}, &Erasure{}, &ThirdPartyNotice{},
+	}
+}
