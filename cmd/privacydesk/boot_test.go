@@ -39,7 +39,8 @@ type instance struct {
 	DBURL  string
 	Mail   *smtptest.Server
 	Client *http.Client
-	Logs   *syncBuffer
+	Logs   *syncBuffer // stderr
+	Out    *syncBuffer // stdout
 	env    map[string]string
 	stop   func()
 }
@@ -86,7 +87,7 @@ func bootWith(t *testing.T, dbURL string, smtp *smtptest.Server, extraArgs ...st
 	}
 	jar, _ := cookiejar.New(nil)
 	in := &instance{
-		URL: addr, DBURL: dbURL, Mail: smtp, Logs: stderr, env: env,
+		URL: addr, DBURL: dbURL, Mail: smtp, Logs: stderr, Out: stdout, env: env,
 		Client: &http.Client{Jar: jar, Timeout: 20 * time.Second},
 	}
 	stopped := false

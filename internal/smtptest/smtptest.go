@@ -94,23 +94,33 @@ func (s *Server) Messages() []*Message {
 // subject arrives, and returns the newest such message.
 func (s *Server) WaitFor(t testing.TB, to, subject string) *Message {
 	t.Helper()
+	return s.WaitForNth(t, to, subject, 1)
+}
+
+// WaitForNth waits until n messages to the address whose subject contains
+// subject have arrived, and returns the nth (counting from 1).
+func (s *Server) WaitForNth(t testing.TB, to, subject string, n int) *Message {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var found *Message
+		var found []*Message
 		for _, m := range s.Messages() {
 			if strings.EqualFold(m.To, to) && strings.Contains(m.Subject, subject) {
-				found = m
+				found = append(found, m)
 			}
 		}
-		if found != nil {
-			return found
+		if len(found) >= n {
+			if n == 1 {
+				return found[len(found)-1]
+			}
+			return found[n-1]
 		}
 		if time.Now().After(deadline) {
 			var got []string
 			for _, m := range s.Messages() {
 				got = append(got, m.To+": "+m.Subject)
 			}
-			t.Fatalf("no email to %s about %q within 20s; received: %q", to, subject, got)
+			t.Fatalf("no email #%d to %s about %q within 20s; received: %q", n, to, subject, got)
 		}
 		select {
 		case <-s.notify:
