@@ -107,7 +107,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties},
-		Jobs:     workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv)},
+		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv)},
 	})
 	if err != nil {
 		return err
