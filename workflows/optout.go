@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -43,12 +44,30 @@ func (s *Service) applyOptOut(ctx context.Context, tx *gorm.DB, r *models.Reques
 	}
 	var lines []string
 	for _, sc := range scopes {
-		if _, err := models.ApplyOptOut(ctx, store, r.Email, sc, s.now()); err != nil {
+		ch, err := models.ApplyOptOut(ctx, store, r.Email, sc, s.now())
+		if err != nil {
 			return nil, err
 		}
-		lines = append(lines, Label(sc)+": off")
+		lines = append(lines, optOutLine(ch))
 	}
 	return lines, nil
+}
+
+// optOutLine says in words what one scope's opt-out changed.
+func optOutLine(ch models.OptOutChange) string {
+	var parts []string
+	if ch.Preferences > 0 {
+		parts = append(parts, "switched off in your account's preferences")
+	}
+	if ch.Consents > 0 {
+		parts = append(parts, fmt.Sprintf("%d cookie consent(s) withdrawn", ch.Consents))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "recorded on our do-not-use list (nothing else to switch off)")
+	} else {
+		parts = append(parts, "recorded on our do-not-use list")
+	}
+	return Label(ch.Scope) + ": " + strings.Join(parts, "; ")
 }
 
 // IsSuppressed reports whether an email is on the suppression list for a scope.
