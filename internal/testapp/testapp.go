@@ -70,6 +70,10 @@ type Options struct {
 	// DBSessions keeps staff sessions in the database's sessions table, as
 	// serve does, instead of in memory.
 	DBSessions bool
+	// Sources replaces the store sources records are collected from (nil:
+	// all of them). An empty list collects nothing, so a verified request
+	// stays verified until staff move it on.
+	Sources []workflows.Source
 }
 
 // New builds the application on a fresh database of the dialect.
@@ -105,8 +109,9 @@ func New(t testing.TB, dialect string, o Options) *App {
 	baseURL := "http://" + a.HTTP.Listener.Addr().String()
 	a.Svc, err = workflows.NewService(context.Background(), workflows.Deps{
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
+		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
+		Sources:  o.Sources,
 	})
 	if err != nil {
 		t.Fatal(err)
