@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/kactoily/privacydesk/models"
 )
@@ -11,9 +12,10 @@ import (
 // Queue returns one page of the staff queue and the counts per status.
 func (s *Service) Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error) {
 	f.Now = s.now()
-	f.Search = NormalizeEmail(f.Search) // ids are matched case-insensitively below
-	if len(f.Search) > 0 && f.Search[:3] == "pd-" {
-		f.Search = upper(f.Search)
+	// Emails are stored lower-case and ids upper-case: search either way.
+	f.Search = NormalizeEmail(f.Search)
+	if strings.HasPrefix(f.Search, "pd-") {
+		f.Search = strings.ToUpper(f.Search)
 	}
 	rows, next, err := models.QueuePage(ctx, s.DB.DB, f)
 	if err != nil {
@@ -21,16 +23,6 @@ func (s *Service) Queue(ctx context.Context, f models.QueueFilter) ([]models.Que
 	}
 	counts, err := models.StatusCounts(ctx, s.DB.DB)
 	return rows, next, counts, err
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
-		}
-	}
-	return string(b)
 }
 
 // Detail is everything a staff member sees on a request's page.
