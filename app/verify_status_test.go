@@ -14,6 +14,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // forgedToken has the shape of a real token but was never issued.
@@ -35,10 +36,14 @@ func verifyRequest(t *testing.T, a *testapp.App, link string) string {
 	return loc
 }
 
+// noCollect keeps verified requests verified: no store sources, so
+// collection never moves them on while a test looks at "verified".
+var noCollect = testapp.Options{Limits: roomy.Limits, Sources: []workflows.Source{}}
+
 func TestVerifyLinkConfirmsOnceThenAnswersGone(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, roomy)
+		a := testapp.New(t, dialect, noCollect)
 		id := fileAccess(t, a, "ana@example.com", "Ana")
 		link := verifyEmail(t, a, "ana@example.com", id).Link("/requests/verify?token=")
 
@@ -72,7 +77,7 @@ func TestVerifyLinkConfirmsOnceThenAnswersGone(t *testing.T) {
 func TestVerifyLinkRefusesBadTokensWithoutChanges(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, roomy)
+		a := testapp.New(t, dialect, noCollect)
 		id := fileAccess(t, a, "ana@example.com", "Ana")
 		mail := verifyEmail(t, a, "ana@example.com", id)
 		statusToken := tokenOf(t, mail.Link("/status?token="))
@@ -109,7 +114,7 @@ func TestVerifyLinkRefusesBadTokensWithoutChanges(t *testing.T) {
 func TestVerifyLinkExpiresAfter24Hours(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, roomy)
+		a := testapp.New(t, dialect, noCollect)
 		id := fileAccess(t, a, "ana@example.com", "Ana")
 		link := verifyEmail(t, a, "ana@example.com", id).Link("/requests/verify?token=")
 		a.Clock.Advance(24*time.Hour + time.Second)
@@ -129,7 +134,7 @@ func TestVerifyLinkExpiresAfter24Hours(t *testing.T) {
 func TestStatusOpensOnlyWithThisRequestsStatusToken(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, roomy)
+		a := testapp.New(t, dialect, noCollect)
 		idA := fileAccess(t, a, "ana@example.com", "Ana")
 		mailA := verifyEmail(t, a, "ana@example.com", idA)
 		tokA := tokenOf(t, verifyRequest(t, a, mailA.Link("/requests/verify?token=")))
@@ -198,7 +203,7 @@ func TestStatusOpensOnlyWithThisRequestsStatusToken(t *testing.T) {
 func TestCancelNeedsThisRequestsTokenAndWorksOnce(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, roomy)
+		a := testapp.New(t, dialect, noCollect)
 		idA := fileAccess(t, a, "ana@example.com", "Ana")
 		tokA := tokenOf(t, verifyEmail(t, a, "ana@example.com", idA).Link("/status?token="))
 		idB := fileAccess(t, a, "bo@example.com", "Bo")
@@ -246,7 +251,7 @@ const neutralResend = "If we have a request waiting for confirmation from that a
 func TestResendAnswersAlikeForKnownAndUnknownAddresses(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, roomy)
+		a := testapp.New(t, dialect, noCollect)
 		id := fileAccess(t, a, "ana@example.com", "Ana")
 		verifyEmail(t, a, "ana@example.com", id)
 

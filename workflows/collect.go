@@ -119,6 +119,13 @@ func (s *Service) collectSource(ctx context.Context, requestID, name string, las
 	sj, _ := json.Marshal(flattenSamples(samples))
 	set["status"], set["counts"], set["samples"], set["error"] = models.CollectDone, string(cj), string(sj), ""
 	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Lock the request before reading the other sources: on PostgreSQL two
+		// sources finishing at once would each miss the other's uncommitted
+		// row, and neither would move the request on. (SQLite has one writer
+		// and drops the clause.)
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", r.ID).Take(r).Error; err != nil {
+			return err
+		}
 		if err := s.updateCollection(ctx, tx, r.ID, name, set); err != nil {
 			return err
 		}
@@ -130,9 +137,6 @@ func (s *Service) collectSource(ctx context.Context, requestID, name string, las
 			if c.Status != models.CollectDone {
 				return nil
 			}
-		}
-		if err := tx.Where("id = ?", r.ID).Take(r).Error; err != nil {
-			return err
 		}
 		if r.Status != models.StatusInProgress {
 			return nil

@@ -15,10 +15,10 @@ import (
 var allowed = map[string][]string{
 	"":                               {models.StatusPendingVerification, models.StatusVerified, models.StatusCompleted},
 	models.StatusPendingVerification: {models.StatusVerified, models.StatusCancelled, models.StatusExpired},
-	models.StatusVerified:            {models.StatusInProgress, models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
+	models.StatusVerified:            {models.StatusInProgress, models.StatusDenied, models.StatusCancelled},
 	models.StatusInProgress:          {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
-	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusInProgress, models.StatusDenied, models.StatusCancelled},
-	models.StatusFulfilling:          {models.StatusCompleted, models.StatusAwaitingApproval},
+	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusDenied, models.StatusCancelled},
+	models.StatusFulfilling:          {models.StatusCompleted},
 }
 
 // CanTransition reports whether the lifecycle allows from → to.

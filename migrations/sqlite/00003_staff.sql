@@ -16,7 +16,7 @@ CREATE UNIQUE INDEX staff_users_email ON staff_users (email);
 
 -- scs sessions; the token column holds a SHA-256 of the cookie, never the cookie.
 CREATE TABLE sessions (
-    token  text PRIMARY KEY,
+    token  text NOT NULL PRIMARY KEY,
     data   blob NOT NULL,
     expiry real NOT NULL
 );
@@ -40,7 +40,7 @@ CREATE INDEX requests_status_queue ON requests (status, queue_at, id);
 CREATE INDEX requests_assignee_queue ON requests (assignee_id, queue, queue_at, id);
 
 CREATE TABLE request_status_counts (
-    status text PRIMARY KEY,
+    status text NOT NULL PRIMARY KEY,
     n      integer NOT NULL
 );
 INSERT INTO request_status_counts (status, n) SELECT status, count(*) FROM requests GROUP BY status;
