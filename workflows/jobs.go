@@ -75,6 +75,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &collectSourceWorker{s: s})
 		river.AddWorker(workers, &fulfilWorker{s: s})
 		river.AddWorker(workers, &purgeExportsWorker{s: s})
+		river.AddWorker(workers, &purgeRetentionWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval
@@ -89,6 +90,9 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeExportsArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "purge_exports"}),
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PurgeRetentionArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "purge_retention"}),
 		}
 	}
 	c, err := river.NewClient(riverDriver(s.DB), cfg)
