@@ -25,7 +25,11 @@ type NewStaff struct {
 	Email, Name, Role, Password string
 }
 
-var errBadLogin = models.Errorf(models.EUnauthorized, "That email and password do not match an active account.")
+// errBadLogin is the one answer to every failed sign-in, whatever the
+// reason (unknown email, wrong password, disabled or locked account), so it
+// never tells whether an account exists.
+var errBadLogin = models.Errorf(models.EUnauthorized,
+	"That email and password do not match an active account. After 5 failed attempts an account is locked for 15 minutes.")
 
 // AddStaff creates a staff account. Errors: EInvalid with fields, EConflict
 // when the email is taken.
@@ -82,7 +86,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 	}
 	if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
 		CheckPassword(dummyHash(), password)
-		return nil, models.Errorf(models.EUnauthorized, "This account is locked after too many failed sign-ins. Try again in 15 minutes.")
+		return nil, errBadLogin
 	}
 	db := s.DB.DB.WithContext(ctx).Model(&models.StaffUser{}).Where("id = ?", u.ID)
 	if !CheckPassword(u.PasswordHash, password) {
