@@ -99,7 +99,7 @@ func rateLimited(retry time.Duration) error {
 
 func (s *Server) limitIntake() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ok, retry := s.limits.intakeIP.allow(c.ClientIP(), time.Now()); !ok {
+		if ok, retry := s.limits.intakeIP.allow(c.ClientIP(), s.now()); !ok {
 			s.abortLimited(c, rateLimited(retry))
 		}
 	}
@@ -107,7 +107,7 @@ func (s *Server) limitIntake() gin.HandlerFunc {
 
 func (s *Server) limitResend() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ok, retry := s.limits.resendIP.allow(c.ClientIP(), time.Now()); !ok {
+		if ok, retry := s.limits.resendIP.allow(c.ClientIP(), s.now()); !ok {
 			s.abortLimited(c, rateLimited(retry))
 		}
 	}
@@ -115,7 +115,7 @@ func (s *Server) limitResend() gin.HandlerFunc {
 
 func (s *Server) limitLogin() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ok, retry := s.limits.loginIP.allow(c.ClientIP(), time.Now()); !ok {
+		if ok, retry := s.limits.loginIP.allow(c.ClientIP(), s.now()); !ok {
 			s.abortLimited(c, rateLimited(retry))
 		}
 	}
@@ -125,7 +125,7 @@ func (s *Server) limitLogin() gin.HandlerFunc {
 // known and unknown addresses so it reveals nothing.
 func (s *Server) allowResendFor(email string) error {
 	key := strings.ToLower(strings.TrimSpace(email))
-	if ok, retry := s.limits.resendMail.allow(key, time.Now()); !ok {
+	if ok, retry := s.limits.resendMail.allow(key, s.now()); !ok {
 		return &models.Error{Code: models.ERateLimited, RetryAfter: retry,
 			Message: "We have sent several links to this address recently. Please check your inbox and spam folder, or try again later."}
 	}

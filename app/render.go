@@ -49,7 +49,6 @@ var funcs = template.FuncMap{
 	},
 	"datetime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	"event":     eventText,
-	"now":       time.Now,
 	"daysLeft":  daysLeft,
 	"dueClass":  dueClass,
 	"mask":      maskEmail,

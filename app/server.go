@@ -71,6 +71,7 @@ type Server struct {
 	https    bool
 	metrics  *httpMetrics
 	sessions *scs.SessionManager
+	now      func() time.Time
 	engine   *gin.Engine
 }
 
@@ -84,6 +85,7 @@ type Options struct {
 	HTTPS    bool                 // the public URL is https: send HSTS
 	Limits   Limits
 	Sessions scs.Store // staff sessions (nil: in memory, for tests of one instance)
+	Now      func() time.Time // the clock for deadlines shown and rate limits (nil: time.Now)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -102,7 +104,10 @@ func NewServer(o Options) (*Server, error) {
 	s := &Server{
 		svc: o.Service, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
-		sessions: newSessions(o.Sessions, o.HTTPS),
+		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.routes()
 	return s, nil
@@ -114,6 +119,7 @@ func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path)
+		s.setSecurityHeaders(w.Header(), r)
 		http.Error(w, "Cross-origin request refused.", http.StatusForbidden)
 	}))
 	return cop.Handler(s.sessions.LoadAndSave(s.engine))

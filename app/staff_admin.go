@@ -74,8 +74,8 @@ func (s *Server) handleStaffUpdate(c *gin.Context) {
 }
 
 // reportPeriod reads from/to (YYYY-MM-DD, to inclusive); default: the last 12 months.
-func reportPeriod(c *gin.Context) (from, to time.Time, err error) {
-	now := time.Now().UTC()
+func reportPeriod(c *gin.Context, now time.Time) (from, to time.Time, err error) {
+	now = now.UTC()
 	to = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
 	from = to.AddDate(-1, 0, 0)
 	if v := c.Query("from"); v != "" {
@@ -93,7 +93,7 @@ func reportPeriod(c *gin.Context) (from, to time.Time, err error) {
 }
 
 func (s *Server) handleReport(c *gin.Context) {
-	from, to, err := reportPeriod(c)
+	from, to, err := reportPeriod(c, s.now())
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err)
 		return
@@ -123,7 +123,7 @@ func maxInt(a, b int) int {
 }
 
 func (s *Server) handleReportCSV(c *gin.Context) {
-	from, to, err := reportPeriod(c)
+	from, to, err := reportPeriod(c, s.now())
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err)
 		return

@@ -77,7 +77,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 		nextURL = "/staff/queue?" + v.Encode()
 	}
 	s.renderStaff(c, http.StatusOK, "staff_queue", view{Title: "Queue", Form: q, Data: gin.H{
-		"Rows": rows, "Next": nextURL, "Counts": counts, "Now": time.Now(), "FirstPage": q.After == "",
+		"Rows": rows, "Next": nextURL, "Counts": counts, "Now": s.now(), "FirstPage": q.After == "",
 		"Statuses": []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval,
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
 			models.StatusPendingVerification, models.StatusExpired},

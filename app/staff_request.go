@@ -41,7 +41,7 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 		}
 	}
 	s.renderStaff(c, status, "staff_request", view{Title: "Request " + r.ID, Error: errMsg, Fields: fields, Data: gin.H{
-		"D": d, "R": r, "Plan": plan, "Results": results, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
+		"D": d, "R": r, "Now": s.now(), "Plan": plan, "Results": results, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
 		"CanApprove": r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || staff(c).IsAdmin()),
 		"CanDeny":    workflows.CanTransition(r.Status, models.StatusDenied),
 		"CanCancel":  workflows.CanTransition(r.Status, models.StatusCancelled),

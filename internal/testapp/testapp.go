@@ -120,7 +120,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	if o.DBSessions {
 		sessions = sessionStore(t, db)
 	}
-	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions,
+	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
 		Policy: "Privacy Policy\n\nWe keep your data safe."})
 	if err != nil {
 		t.Fatal(err)
