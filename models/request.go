@@ -158,18 +158,3 @@ func ExpiredUnverified(ctx context.Context, db *gorm.DB, now time.Time, limit in
 		Order("expires_at").Limit(limit).Find(&rs).Error
 	return rs, err
 }
-
-// CountRequestsByTypeStatus returns counts of requests grouped by type and status.
-func CountRequestsByTypeStatus(ctx context.Context, db *gorm.DB) (map[[2]string]int64, error) {
-	var rows []struct {
-		Type   string
-		Status string
-		N      int64
-	}
-	err := db.WithContext(ctx).Model(&Request{}).Select("type, status, count(*) AS n").Group("type, status").Scan(&rows).Error
-	out := make(map[[2]string]int64, len(rows))
-	for _, r := range rows {
-		out[[2]string{r.Type, r.Status}] = r.N
-	}
-	return out, err
-}
