@@ -80,6 +80,17 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 		}
 		*r = fresh
 	}
+	if err := s.startJobs(ctx, tx, r, c.To); err != nil {
+		return err
+	}
+	for _, kind := range emailsFor(r, from, c.To) {
+		if err := s.enqueueEmail(ctx, tx, r, kind, c.Details); err != nil {
+			return err
+		}
+	}
+	// The shared rows come last: the status counter and the audit chain's
+	// head are locked until commit, so the less work after them, the less
+	// concurrent transitions wait.
 	if err := models.MoveStatusCount(ctx, tx, from, c.To); err != nil {
 		return fmt.Errorf("count status: %w", err)
 	}
@@ -94,14 +105,6 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 	}
 	if err := models.AppendAuditEvent(ctx, tx, s.DB.Dialect, ev); err != nil {
 		return err
-	}
-	if err := s.startJobs(ctx, tx, r, c.To); err != nil {
-		return err
-	}
-	for _, kind := range emailsFor(r, from, c.To) {
-		if err := s.enqueueEmail(ctx, tx, r, kind, c.Details); err != nil {
-			return err
-		}
 	}
 	s.Metrics.transition(r.Type, c.To)
 	return nil
