@@ -90,7 +90,7 @@ func Open(ctx context.Context, url string, opt OpenOptions) (*DB, error) {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
-		dialector = sqlite.Open("file:" + dsn + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL")
+		dialector = sqlite.Open("file:" + dsn + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL&_stmt_cache_size=64")
 	case DialectPostgres:
 		dialector = postgres.Open(dsn)
 	}

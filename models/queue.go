@@ -53,9 +53,15 @@ func QueuePage(ctx context.Context, db *gorm.DB, f QueueFilter) ([]QueueRow, *Cu
 		}
 	case f.Status != "":
 		q = q.Where("r.status = ?", f.Status)
-	case f.Hidden: // the open queue and what it hides: unverified and expired requests
-		// Written as the predicate of the partial indexes requests_visible_*
-		// (migration 00004), literally, so SQLite can use them.
+	// Hidden: the open queue and what it hides, unverified and expired
+	// requests. Each spelling below is the predicate of one partial index of
+	// migration 00004, with literals (a cached statement's generic plan on
+	// PostgreSQL can only use a partial index its constants imply), and
+	// implies no other one's, so PostgreSQL cannot prefer walking all hidden
+	// requests for one assignee's few.
+	case f.Hidden && f.Assignee != "":
+		q = q.Where("r.status IN ('pending_verification', 'verified', 'in_progress', 'awaiting_approval', 'fulfilling', 'expired')")
+	case f.Hidden:
 		q = q.Where("(r.queue <> 'closed' OR r.status = 'expired')")
 	default:
 		q = q.Where("r.queue = ?", QueueOpen)
