@@ -38,7 +38,9 @@ func decodeJSON(r io.Reader, v any) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
-		if dec.More() {
+		// Anything but white space after the object, even a stray "]" that
+		// dec.More would not report, is refused.
+		if _, err := dec.Token(); err != io.EOF {
 			return badRequest("The body must hold a single JSON object.")
 		}
 		return nil

@@ -3,10 +3,14 @@ package app
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kactoily/privacydesk/models"
 )
 
 type httpMetrics struct {
@@ -75,20 +79,49 @@ func (s *Server) recoverer() gin.HandlerFunc {
 // every answer. Tokens travel in URLs, so no page ever sends a Referer.
 func (s *Server) securityHeaders() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := c.Writer.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
-			"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-		if s.https || c.Request.TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-		}
+		s.setSecurityHeaders(c.Writer.Header(), c.Request)
 		c.Next()
 	}
 }
+
+// setSecurityHeaders sets the headers every answer carries, including the
+// ones written outside Gin (the cross-origin refusal).
+func (s *Server) setSecurityHeaders(h http.Header, r *http.Request) {
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+	if s.https || r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+}
+
+// refuseBadBytes answers 404 for a path parameter, and 400 for a query
+// value, holding a NUL or bytes that are not UTF-8: PostgreSQL refuses
+// such text outright, which would otherwise surface as a 500.
+func (s *Server) refuseBadBytes(c *gin.Context) {
+	for _, p := range c.Params {
+		if !cleanBytes(p.Value) {
+			s.notFound(c)
+			c.Abort()
+			return
+		}
+	}
+	for k, vs := range c.Request.URL.Query() {
+		for _, v := range append(vs, k) {
+			if !cleanBytes(v) {
+				s.fail(c, http.StatusBadRequest, models.Errorf(models.EInvalid, "The address holds characters we cannot accept."))
+				c.Abort()
+				return
+			}
+		}
+	}
+}
+
+func cleanBytes(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // limitBody caps how much of a request body a handler can read.
 func limitBody(n int64) gin.HandlerFunc {

@@ -84,7 +84,7 @@ type Options struct {
 	Policy   string               // privacy policy text
 	HTTPS    bool                 // the public URL is https: send HSTS
 	Limits   Limits
-	Sessions scs.Store // staff sessions (nil: in memory, for tests of one instance)
+	Sessions scs.Store        // staff sessions (nil: in memory, for tests of one instance)
 	Now      func() time.Time // the clock for deadlines shown and rate limits (nil: time.Now)
 }
 
@@ -130,7 +130,7 @@ func (s *Server) routes() {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.recoverer(), s.observe(), s.securityHeaders(), limitBody(maxBody))
+	e.Use(s.recoverer(), s.observe(), s.securityHeaders(), limitBody(maxBody), s.refuseBadBytes)
 	e.NoRoute(func(c *gin.Context) { s.notFound(c) })
 	e.NoMethod(func(c *gin.Context) {
 		s.fail(c, http.StatusMethodNotAllowed, models.Errorf(models.EInvalid, "This address does not accept that method."))

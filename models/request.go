@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -133,7 +134,16 @@ func UpdateRequestStatus(ctx context.Context, tx *gorm.DB, r *Request, from stri
 }
 
 // CountRecentRequests counts requests for an email and type created since t.
+// On PostgreSQL it first takes a lock on the email until the transaction
+// ends, so concurrent filings for one address count one after the other and
+// cannot all slip under a limit together (SQLite runs one write transaction
+// at a time anyway).
 func CountRecentRequests(ctx context.Context, db *gorm.DB, email, typ string, since time.Time) (int64, error) {
+	if db.Dialector.Name() == DialectPostgres {
+		if err := db.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(7294002, hashtext(?))", email).Error; err != nil {
+			return 0, fmt.Errorf("lock filings for an email: %w", err)
+		}
+	}
 	var n int64
 	err := db.WithContext(ctx).Model(&Request{}).
 		Where("email = ? AND type = ? AND created_at >= ?", email, typ, since).Count(&n).Error

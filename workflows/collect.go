@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
@@ -159,8 +160,12 @@ func flattenSamples(m map[string][]Record) []Record {
 }
 
 // RetryCollection re-queues a failed source's collection from the request page.
-// Errors: ENotFound, EConflict when the source has not failed.
+// Errors: EInvalid for a source that is not one of ours, ENotFound,
+// EConflict when the source has not failed.
 func (s *Service) RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error {
+	if !slices.ContainsFunc(s.sources, func(src Source) bool { return src.Name() == source }) {
+		return models.Errorf(models.EInvalid, "Choose one of the sources listed on this page.")
+	}
 	_, err := s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
 		res := tx.Model(&models.Collection{}).Where("request_id = ? AND source = ? AND status = ?", id, source, models.CollectFailed).
 			Updates(map[string]any{"status": models.CollectPending, "attempts": 0, "updated_at": s.now()})

@@ -136,6 +136,14 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
+	if s.filing != nil {
+		select {
+		case s.filing <- struct{}{}:
+			defer func() { <-s.filing }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	now := s.now()
 	r := &models.Request{
 		ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,

@@ -21,6 +21,10 @@ type JobOptions struct {
 	Disabled     bool          // insert jobs but never work them (an HTTP-only instance)
 	PollInterval time.Duration // how often idle workers look for new jobs
 	Concurrency  int
+	// Timeout is how long a job may run before its context is cancelled
+	// (default 5 minutes). A job still marked running a fifth longer than
+	// that died with its process, and is run again.
+	Timeout time.Duration
 }
 
 func riverDriver(db *models.DB) riverdriver.Driver[*sql.Tx] {
@@ -56,10 +60,17 @@ func JobsPending(ctx context.Context, db *models.DB) (bool, error) {
 }
 
 func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 5 * time.Minute
+	}
 	cfg := &river.Config{
 		Logger:      s.Log.With("component", "jobs"),
 		MaxAttempts: 12,
-		JobTimeout:  5 * time.Minute,
+		JobTimeout:  o.Timeout,
+		// River's default waits an hour past the timeout before it retries
+		// the jobs of a crashed process. Ours stop at the timeout (their
+		// context ends), so a job still running a little later is dead.
+		RescueStuckJobsAfter: o.Timeout + o.Timeout/5,
 	}
 	if !o.Disabled {
 		if o.PollInterval == 0 {

@@ -35,6 +35,10 @@ const (
 	maxPerEmailPerHour = 5 // new requests per email and type
 	maxPendingResends  = 3 // requests re-sent by one resend
 	expireBatch        = 200
+	// Filings queue on the audit chain's lock and the status counts anyway;
+	// more of them waiting inside transactions would only hold every pooled
+	// connection and starve the staff pages' reads (seen under load).
+	maxFilingsAtOnce = 4
 )
 
 // Service runs the request workflows. Build it with NewService, then Start
@@ -52,6 +56,7 @@ type Service struct {
 	salt    []byte
 	jobs    *river.Client[*sql.Tx]
 	sources []Source
+	filing  chan struct{} // slots for filings in a transaction at once
 }
 
 // Deps are what NewService wires together.
@@ -73,6 +78,7 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		DB: d.DB, Store: d.Store, Mailer: d.Mailer, Renderer: d.Renderer, Log: d.Log,
 		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources,
+		filing: make(chan struct{}, maxFilingsAtOnce),
 	}
 	if s.sources == nil {
 		s.sources = Sources()

@@ -71,7 +71,14 @@ func (s *Service) AddStaff(ctx context.Context, in NewStaff) (*models.StaffUser,
 // whether the email, the password or the lock was the reason.
 // Errors: EUnauthorized.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*models.StaffUser, error) {
-	u, err := models.FindStaffByEmail(ctx, s.DB.DB, NormalizeEmail(email))
+	email = NormalizeEmail(email)
+	// Every account's email is valid; looking up an invalid one (a NUL, say)
+	// would only make PostgreSQL fail the query.
+	if !ValidEmail(email) {
+		CheckPassword(dummyHash(), password)
+		return nil, errBadLogin
+	}
+	u, err := models.FindStaffByEmail(ctx, s.DB.DB, email)
 	if errors.Is(err, models.ErrNotFound) {
 		CheckPassword(dummyHash(), password)
 		return nil, errBadLogin

@@ -32,8 +32,9 @@ func wellFormedToken(s string) bool {
 	if len(s) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
 		return false
 	}
-	_, err := base64.RawURLEncoding.DecodeString(s)
-	return err == nil
+	// The decoder skips \r and \n, so check what it decoded, not just the length read.
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == tokenBytes
 }
 
 // ParseToken trims a token taken from a URL or header and checks its shape.

@@ -107,7 +107,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties},
-		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv)},
+		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
 	})
 	if err != nil {
 		return err
@@ -184,6 +184,15 @@ func newMailer(cfg app.Config, log *slog.Logger) (mail.Mailer, error) {
 // pollInterval lets tests make idle workers look for jobs more often.
 func pollInterval(getenv func(string) string) time.Duration {
 	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_POLL")); err == nil && d > 0 {
+		return d
+	}
+	return 0
+}
+
+// jobTimeout lets tests shorten how long a job may run, and so how soon the
+// jobs of a killed process are run again (a fifth later).
+func jobTimeout(getenv func(string) string) time.Duration {
+	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_TIMEOUT")); err == nil && d > 0 {
 		return d
 	}
 	return 0
