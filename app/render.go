@@ -184,9 +184,20 @@ func (s *Server) notFound(c *gin.Context) {
 
 // eventText says in words what an audit event means to the requester.
 func eventText(e models.AuditEvent) string {
+	if e.FromStatus == e.ToStatus { // an event within a status: only some concern the requester
+		switch e.Action {
+		case "verification_resent":
+			return "Confirmation link sent again"
+		case "extend":
+			return "We extended the deadline"
+		case "export_built":
+			return "Your data is ready to download"
+		case "download":
+			return "Your data was downloaded"
+		}
+		return ""
+	}
 	switch {
-	case e.Action == "verification_resent":
-		return "Confirmation link sent again"
 	case e.ToStatus == models.StatusPendingVerification:
 		return "Request received; waiting for you to confirm your email"
 	case e.ToStatus == models.StatusVerified:
