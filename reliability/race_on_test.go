@@ -1,0 +1,6 @@
+//go:build race
+
+package reliability
+
+// raceEnabled builds the server under test with the race detector too.
+const raceEnabled = true
