@@ -64,11 +64,20 @@ func bootWith(t *testing.T, dbURL string, smtp *smtptest.Server, extraArgs ...st
 		"PRIVACYDESK_SUPPORT_EMAIL": "privacy-team@kactoily.example",
 		"PRIVACYDESK_JOB_POLL":      "50ms",
 	}
+	in := startServer(t, env, extraArgs...)
+	in.Mail = smtp
+	return in
+}
+
+// startServer runs `privacydesk serve` on a free port with env as its whole
+// environment, waits until it listens, and stops it when the test ends.
+func startServer(t *testing.T, env map[string]string, extraArgs ...string) *instance {
+	t.Helper()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extraArgs...)
-	go func() { done <- run(ctx, args, func(k string) string { return env[k] }, stdout, stderr) }()
+	go func() { done <- run(ctx, args, envFunc(env), stdout, stderr) }()
 	var addr string
 	deadline := time.Now().Add(60 * time.Second)
 	for addr == "" {
@@ -87,7 +96,7 @@ func bootWith(t *testing.T, dbURL string, smtp *smtptest.Server, extraArgs ...st
 	}
 	jar, _ := cookiejar.New(nil)
 	in := &instance{
-		URL: addr, DBURL: dbURL, Mail: smtp, Logs: stderr, Out: stdout, env: env,
+		URL: addr, DBURL: env["PRIVACYDESK_DATABASE_URL"], Logs: stderr, Out: stdout, env: env,
 		Client: &http.Client{Jar: jar, Timeout: 20 * time.Second},
 	}
 	stopped := false

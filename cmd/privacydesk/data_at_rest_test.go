@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,48 +26,7 @@ func bootWithoutSMTP(t *testing.T, dialect string, extraArgs ...string) *instanc
 		"PRIVACYDESK_SUPPORT_EMAIL": "privacy-team@kactoily.example",
 		"PRIVACYDESK_JOB_POLL":      "50ms",
 	}
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extraArgs...)
-	go func() { done <- run(ctx, args, envFunc(env), stdout, stderr) }()
-	deadline := time.Now().Add(60 * time.Second)
-	var addr string
-	for addr == "" {
-		if m := listenRE.FindStringSubmatch(stdout.String()); m != nil {
-			addr = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server exited before listening: %v\n%s", err, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not start within 60s\n%s", stderr.String())
-		}
-	}
-	jar, _ := cookiejar.New(nil)
-	in := &instance{URL: addr, DBURL: dbURL, Logs: stderr, Out: stdout, env: env,
-		Client: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
-	stopped := false
-	in.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server exited with error: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("server did not shut down within 30s")
-		}
-	}
-	t.Cleanup(in.stop)
-	return in
+	return startServer(t, env, extraArgs...)
 }
 
 // waitEml waits for the nth .eml file in dir whose subject contains subject.
