@@ -196,11 +196,9 @@ func (s *Service) FileOnBehalf(ctx context.Context, actor *models.StaffUser, in 
 		return nil, models.Errorf(models.EForbidden, "Only a privacy admin can confirm identity without email verification.")
 	}
 	if in.Type == models.TypeOptOut || confirmedReason == "" {
-		r, err := s.Submit(ctx, in)
-		if err == nil {
-			err = s.DB.DB.WithContext(ctx).Model(&models.Request{}).Where("id = ?", r.ID).Update("filed_by", actor.ID).Error
-		}
-		return r, err
+		// Who filed it goes in with the request, so there is never a request without it.
+		in.FiledBy = &actor.ID
+		return s.Submit(ctx, in)
 	}
 	if _, err := reasonField(confirmedReason); err != nil {
 		return nil, err

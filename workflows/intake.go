@@ -30,7 +30,8 @@ type NewRequest struct {
 	Details string
 	Scopes  []string
 	GPC     bool   // the browser sent Sec-GPC: 1
-	Channel string // web or api
+	Channel string // web, api or staff
+	FiledBy *int64 // the staff member filing for the requester; set only by FileOnBehalf
 }
 
 // NormalizeEmail trims and lower-cases an address, the one form stored and compared.
@@ -147,7 +148,7 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 	now := s.now()
 	r := &models.Request{
 		ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
-		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel,
+		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel, FiledBy: in.FiledBy,
 	}
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Counted inside the write transaction so concurrent filings cannot all slip under the limit.
