@@ -269,3 +269,32 @@ func TestRecordLabelSaysKindsInWordsWithSingularAndPlural(t *testing.T) {
 		}
 	}
 }
+
+// TestOptOutEmailSaysWhatChangedWithCountsInWords proves the opt-out
+// confirmation counts withdrawn cookie permissions with the right singular
+// or plural, in plain words, never "consent(s)".
+func TestOptOutEmailSaysWhatChangedWithCountsInWords(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect)
+		smallStore(t, a, "sam@example.com")
+		var c models.Customer
+		if err := a.DB.Where("email = ?", "sam@example.com").Take(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+		// A second browser with analytics allowed: two analytics permissions, one advertising.
+		second := &models.ConsentChoice{CustomerID: &c.ID, VisitorID: "v_phone", Category: models.ConsentAnalytics, Granted: true, RecordedAt: a.Clock.Now()}
+		if err := a.DB.Create(second).Error; err != nil {
+			t.Fatal(err)
+		}
+		submit(t, a, optOut("sam@example.com", models.ScopeAnalytics, models.ScopeSaleSharing))
+		m := a.Mail.WaitFor(t, "sam@example.com", "Your opt-out is in effect")
+		has(t, m, []string{
+			"Analytics: switched off in your account settings; 2 cookie permissions withdrawn; added to our do-not-use list",
+			"Sale/sharing and personalized advertising: switched off in your account settings; 1 cookie permission withdrawn; added to our do-not-use list",
+		}, []string{"consent(s)", "cookie consent", "1 cookie permissions"})
+
+		submit(t, a, optOut("nobody@example.com", models.ScopeMarketingEmail))
+		has(t, a.Mail.WaitFor(t, "nobody@example.com", "Your opt-out is in effect"),
+			[]string{"Marketing email: added to our do-not-use list (there was nothing else to switch off)"}, []string{"consent"})
+	})
+}
