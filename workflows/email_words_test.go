@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/kactoily/privacydesk/internal/smtptest"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
@@ -296,5 +298,33 @@ func TestOptOutEmailSaysWhatChangedWithCountsInWords(t *testing.T) {
 		submit(t, a, optOut("nobody@example.com", models.ScopeMarketingEmail))
 		has(t, a.Mail.WaitFor(t, "nobody@example.com", "Your opt-out is in effect"),
 			[]string{"Marketing email: added to our do-not-use list (there was nothing else to switch off)"}, []string{"consent"})
+	})
+}
+
+// TestQueuedEmailOfARetiredKindIsCancelledNotRetried proves an "in
+// progress" email queued by an earlier version before an upgrade is
+// cancelled at once rather than retried for a day, and nothing is sent.
+func TestQueuedEmailOfARetiredKindIsCancelledNotRetried(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := newApp(t, dialect)
+		r := submit(t, a, accessFor("alex@example.com"))
+		a.Mail.WaitFor(t, r.Email, "Confirm your privacy request "+r.ID)
+		id := r.ID
+		old := &models.Email{RequestID: &id, Kind: "in_progress", ToAddr: r.Email, Data: "{}", Status: models.EmailQueued,
+			MessageID: "<old.in_progress@privacydesk.invalid>", CreatedAt: a.Clock.Now()}
+		if err := a.DB.Create(old).Error; err != nil {
+			t.Fatal(err)
+		}
+		c := jobInserter(t, a)
+		res, err := c.Insert(t.Context(), workflows.SendEmailArgs{EmailID: old.ID}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := waitJob(t, c, res.Job.ID); j.State != rivertype.JobStateCancelled {
+			t.Fatalf("send job for a retired kind ended %s (errors %v), want cancelled", j.State, j.Errors)
+		}
+		if n := len(a.Mail.Messages()); n != 1 {
+			t.Fatalf("%d messages arrived, want only the verification email", n)
+		}
 	})
 }
