@@ -20,6 +20,7 @@ import (
 // and a matching flag (the flag wins).
 type Config struct {
 	Addr             string
+	MetricsAddr      string // where /metrics listens, apart from the site; "none": nowhere
 	DataDir          string
 	DatabaseURL      string
 	StoreDatabaseURL string
@@ -33,6 +34,10 @@ type Config struct {
 	Workers          bool // run background jobs in this instance
 }
 
+// DefaultMetricsAddr is where /metrics listens unless configured: the
+// loopback interface only, so only the machine itself can read it.
+const DefaultMetricsAddr = "127.0.0.1:9464"
+
 // setting describes one option: flag name, environment variable, help.
 type setting struct {
 	flag, env, help string
@@ -43,6 +48,7 @@ type setting struct {
 func (c *Config) settings() []setting {
 	return []setting{
 		{"addr", "PRIVACYDESK_ADDR", "address to listen on", &c.Addr, nil},
+		{"metrics-addr", "PRIVACYDESK_METRICS_ADDR", "address /metrics listens on, apart from the site (\"none\": not served)", &c.MetricsAddr, nil},
 		{"data-dir", "PRIVACYDESK_DATA_DIR", "folder for the SQLite file, .eml files and exports", &c.DataDir, nil},
 		{"database-url", "PRIVACYDESK_DATABASE_URL", "sqlite:PATH or postgres://… (default sqlite:DATA_DIR/privacydesk.db)", &c.DatabaseURL, nil},
 		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database (default: the app's own)", &c.StoreDatabaseURL, nil},
@@ -65,6 +71,7 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 		Addr: ":8080", DataDir: "./data", MailFrom: "Kactoily Privacy <privacy@kactoily.com>",
 		SupportEmail: "privacy-team@kactoily.com", AutoMigrate: true, Workers: true,
 	}
+	c.MetricsAddr = DefaultMetricsAddr
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	for _, s := range c.settings() {
@@ -101,6 +108,11 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 func (c *Config) normalize() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("PRIVACYDESK_ADDR must be host:port or :port (got %q)", c.Addr)
+	}
+	if c.MetricsAddr != "none" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("PRIVACYDESK_METRICS_ADDR must be host:port, :port or none (got %q)", c.MetricsAddr)
+		}
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("PRIVACYDESK_DATA_DIR must not be empty")

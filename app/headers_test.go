@@ -43,7 +43,7 @@ func everyKindOfAnswer(id, sid string) []headerCase {
 		{"staff form error", "POST", "/staff/requests/" + id + "/note", url.Values{"note": {""}}, nil, 422},
 		{"staff update refused", "POST", "/staff/admin/staff/" + sid, url.Values{"role": {"agent"}, "disabled": {"on"}}, nil, 403},
 		{"stylesheet", "GET", "/static/site.css", nil, nil, 200},
-		{"metrics", "GET", "/metrics", nil, nil, 200},
+		{"metrics, not served on the site", "GET", "/metrics", nil, nil, 404},
 		{"readiness", "GET", "/readyz", nil, nil, 200},
 		{"queue filter refused", "GET", "/staff/queue?status=nope", nil, nil, 400},
 		{"unknown staff request", "GET", "/staff/requests/PD-00000-00000", nil, nil, 404},

@@ -171,11 +171,11 @@ func TestMetricsHealthAndUnknownRoutes(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := testapp.New(t, dialect, roomy)
-		before := get(t, a, "/metrics")
+		before := getMetrics(t, a, "/metrics")
 		lacks(t, before.Body, "privacydesk_request_transitions_total{")
 
 		fileAccess(t, a, "ana@example.com", "Ana")
-		m := get(t, a, "/metrics")
+		m := getMetrics(t, a, "/metrics")
 		if m.Status != http.StatusOK || !strings.HasPrefix(m.Header.Get("Content-Type"), "text/plain") {
 			t.Fatalf("/metrics: %d %s", m.Status, m.Header.Get("Content-Type"))
 		}

@@ -80,7 +80,7 @@ type Options struct {
 	Service  Service
 	Logger   *slog.Logger
 	Ready    Readiness
-	Registry *prometheus.Registry // /metrics serves it
+	Registry *prometheus.Registry // MetricsHandler serves it
 	Policy   string               // privacy policy text
 	HTTPS    bool                 // the public URL is https: send HSTS
 	Limits   Limits
@@ -125,6 +125,18 @@ func (s *Server) Handler() http.Handler {
 	return cop.Handler(s.sessions.LoadAndSave(s.engine))
 }
 
+// MetricsHandler serves /metrics (Prometheus) and nothing else, for the
+// separate metrics listener: the public site does not serve it, since the
+// counts (requests by type, emails, jobs) are for operators only.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.setSecurityHeaders(w.Header(), r)
+		mux.ServeHTTP(w, r)
+	})
+}
+
 func (s *Server) routes() {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -140,7 +152,6 @@ func (s *Server) routes() {
 	e.StaticFS("/static", http.FS(static))
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.handleReady)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 
 	e.GET("/", s.handleHome)
 	e.GET("/privacy-policy", s.handlePolicy)

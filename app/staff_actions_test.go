@@ -108,7 +108,12 @@ func TestStaffWorkARequestStepByStepEachWithItsAuditEvent(t *testing.T) {
 		if s := reloadRequest(t, a, id).Status; s != models.StatusFulfilling && s != models.StatusCompleted {
 			t.Fatalf("approved access request is %s, want fulfilling (or completed by the fulfil job)", s)
 		}
-		a.Mail.WaitFor(t, "cleo@example.com", "We are working on your privacy request "+id)
+		// Staff starting work sends no email of its own: the receipt said what happens next.
+		a.Mail.WaitFor(t, "cleo@example.com", "We have your privacy request "+id)
+		var inProgress int64
+		if err := a.DB.Model(&models.Email{}).Where("request_id = ? AND kind = ?", id, "in_progress").Count(&inProgress).Error; err != nil || inProgress != 0 {
+			t.Fatalf("%d 'in progress' emails queued (%v), want none", inProgress, err)
+		}
 
 		// A deletion: the agent is refused, an admin approves.
 		del := fileConfirmed(t, a, admin, models.TypeDeletion, "dora@example.com", "Dora Delete")

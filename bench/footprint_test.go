@@ -66,7 +66,7 @@ func startServe(tb testing.TB, bin, dataDir string) *started {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "PRIVACYDESK_ADDR="+addr, "PRIVACYDESK_DATA_DIR="+dataDir)
+	cmd.Env = append(cmd.Env, "PRIVACYDESK_ADDR="+addr, "PRIVACYDESK_DATA_DIR="+dataDir, "PRIVACYDESK_METRICS_ADDR=127.0.0.1:0")
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	client := &http.Client{Timeout: time.Second}

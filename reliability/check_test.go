@@ -119,9 +119,9 @@ func outboxRows(t *testing.T, db *models.DB) []outboxRow {
 func expectedEmails(typ string) []string {
 	switch typ {
 	case models.TypeAccess:
-		return []string{"completed", "in_progress", "receipt", "staff_new_request", "verify"}
+		return []string{"completed", "receipt", "staff_new_request", "verify"}
 	case models.TypeDeletion:
-		return []string{"completed", "in_progress", "receipt", "staff_new_request",
+		return []string{"completed", "receipt", "staff_new_request",
 			"third_party_notice", "third_party_notice", "third_party_notice", "third_party_notice", "verify"}
 	case models.TypeOptOut:
 		return []string{"opt_out_done", "third_party_notice", "third_party_notice"}

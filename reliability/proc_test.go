@@ -174,6 +174,7 @@ func (s *server) environ() []string {
 		"PRIVACYDESK_SMTP_URL":      s.cfg.SMTPURL,
 		"PRIVACYDESK_SUPPORT_EMAIL": supportEmail,
 		"PRIVACYDESK_JOB_POLL":      "50ms",
+		"PRIVACYDESK_METRICS_ADDR":  "127.0.0.1:0", // several instances run on one machine
 	}
 	for k, v := range s.cfg.Env {
 		set[k] = v

@@ -133,7 +133,9 @@ func (s *Service) Deny(ctx context.Context, actor *models.StaffUser, id, reason 
 	})
 }
 
-// StaffCancel cancels a request on the requester's behalf (they asked by phone, say).
+// StaffCancel cancels a request on the requester's behalf (they asked by
+// phone, say); the requester's email says the privacy team cancelled it
+// and gives the reason.
 func (s *Service) StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error) {
 	reason, err := reasonField(reason)
 	if err != nil {

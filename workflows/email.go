@@ -24,7 +24,6 @@ import (
 const (
 	EmailVerify     = "verify"
 	EmailReceipt    = "receipt"
-	EmailInProgress = "in_progress"
 	EmailDenied     = "denied"
 	EmailCancelled  = "cancelled"
 	EmailCompleted  = "completed"
@@ -137,6 +136,10 @@ func (s *Service) sendEmail(ctx context.Context, id int64, lastAttempt bool) err
 	if e.Status == models.EmailSent {
 		return nil
 	}
+	if !s.Renderer.Has(e.Kind) {
+		// A kind no longer sent (such as in_progress), queued by an earlier version.
+		return river.JobCancel(fmt.Errorf("email %d: kind %q is no longer sent", id, e.Kind))
+	}
 	msg, err := s.composeEmail(ctx, e)
 	if err != nil {
 		return err
@@ -182,8 +185,8 @@ type EmailData struct {
 	DownloadURL     string     // completed access: the export's link
 	DownloadExpires *time.Time // and until when it works
 	MaxDownloads    int
-	Erasure         []Result // completed deletion: what each source did
-	ThirdParty      string   // third-party notice: the recipient's name
+	Deletion        *DeletionSummary // completed deletion: what was deleted, kept and told
+	ThirdParty      string           // third-party notice: the recipient's name
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -234,11 +237,11 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 		}
 	}
 	if d.Request != nil && e.Kind == EmailCompleted && d.Request.Type == models.TypeDeletion {
-		res, err := s.ErasureResults(ctx, d.Request.ID)
+		sum, err := s.deletionSummary(ctx, d.Request)
 		if err != nil {
 			return nil, err
 		}
-		d.Erasure = res
+		d.Deletion = sum
 	}
 	if name, ok := d.Details["recipient"].(string); ok {
 		d.ThirdParty = name

@@ -143,8 +143,12 @@ func mergeResults(source string, a, b Result) Result {
 	for _, it := range b.Items {
 		t.add(it.Kind, it.Action, it.Count)
 		for i := range t.plan.Items {
-			if t.plan.Items[i].Kind == it.Kind && t.plan.Items[i].Action == it.Action && t.plan.Items[i].Reason == "" {
-				t.plan.Items[i].Reason = it.Reason
+			if t.plan.Items[i].Kind == it.Kind && t.plan.Items[i].Action == it.Action {
+				if t.plan.Items[i].Reason == "" {
+					t.plan.Items[i].Reason = it.Reason
+				}
+				t.plan.Items[i].keptUntil(it.Until)
+				t.plan.Items[i].keptUntil(it.UntilFirst)
 			}
 		}
 	}

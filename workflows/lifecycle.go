@@ -131,9 +131,10 @@ func emailsFor(r *models.Request, from, to string) []string {
 	case models.StatusPendingVerification:
 		return []string{EmailVerify}
 	case models.StatusVerified:
+		// The receipt also says what happens next: collection starts at
+		// once, so a second "in progress" email would follow it within the
+		// second and could arrive first.
 		return []string{EmailReceipt, EmailStaffNew}
-	case models.StatusInProgress:
-		return []string{EmailInProgress}
 	case models.StatusDenied:
 		return []string{EmailDenied}
 	case models.StatusCancelled:

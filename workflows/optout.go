@@ -57,15 +57,18 @@ func (s *Service) applyOptOut(ctx context.Context, tx *gorm.DB, r *models.Reques
 func optOutLine(ch models.OptOutChange) string {
 	var parts []string
 	if ch.Preferences > 0 {
-		parts = append(parts, "switched off in your account's preferences")
+		parts = append(parts, "switched off in your account settings")
 	}
-	if ch.Consents > 0 {
-		parts = append(parts, fmt.Sprintf("%d cookie consent(s) withdrawn", ch.Consents))
+	switch {
+	case ch.Consents == 1:
+		parts = append(parts, "1 cookie permission withdrawn")
+	case ch.Consents > 1:
+		parts = append(parts, fmt.Sprintf("%d cookie permissions withdrawn", ch.Consents))
 	}
 	if len(parts) == 0 {
-		parts = append(parts, "recorded on our do-not-use list (nothing else to switch off)")
+		parts = append(parts, "added to our do-not-use list (there was nothing else to switch off)")
 	} else {
-		parts = append(parts, "recorded on our do-not-use list")
+		parts = append(parts, "added to our do-not-use list")
 	}
 	return Label(ch.Scope) + ": " + strings.Join(parts, "; ")
 }

@@ -12,14 +12,20 @@ import (
 // that period is over, keeping the privacy policy's promise that data is
 // removed when no longer needed.
 func (s *Service) PurgeRetention(ctx context.Context) (models.RetentionPurged, error) {
+	years := s.accountingYears()
+	now := s.now()
+	return models.PurgeExpiredRetention(ctx, s.Store.DB, now.AddDate(-years, 0, 0), now)
+}
+
+// accountingYears is how long the orders source keeps orders for the accounts.
+func (s *Service) accountingYears() int {
 	years := (&OrdersSource{}).years()
 	for _, src := range s.sources {
 		if o, ok := src.(*OrdersSource); ok {
 			years = o.years()
 		}
 	}
-	now := s.now()
-	return models.PurgeExpiredRetention(ctx, s.Store.DB, now.AddDate(-years, 0, 0), now)
+	return years
 }
 
 // PurgeRetentionArgs is the daily job that runs PurgeRetention.

@@ -135,6 +135,28 @@ type PlanItem struct {
 	Action string
 	Count  int
 	Reason string
+	// Until is, for records kept for a period, the day the last of them is
+	// due to be deleted, and UntilFirst the day the first of them is; both
+	// are nil for records kept without end (anonymous statistics) and for
+	// deleted ones.
+	Until      *time.Time `json:",omitempty"`
+	UntilFirst *time.Time `json:",omitempty"`
+}
+
+// keptUntil widens the item's kept-until range to take in u (nil: no change).
+func (it *PlanItem) keptUntil(u *time.Time) {
+	if u == nil {
+		return
+	}
+	v := u.UTC()
+	if it.Until == nil || v.After(*it.Until) {
+		last := v
+		it.Until = &last
+	}
+	if it.UntilFirst == nil || v.Before(*it.UntilFirst) {
+		first := v
+		it.UntilFirst = &first
+	}
 }
 
 // Result is what Erase did, in the same shape as the Plan it carries out.
@@ -194,6 +216,16 @@ func (t *tally) add(kind, action string, n int) {
 		}
 	}
 	t.plan.Items = append(t.plan.Items, PlanItem{Kind: kind, Action: action, Count: n})
+}
+
+// keepUntil records that records of kind under action are kept until u.
+func (t *tally) keepUntil(kind, action string, u time.Time) {
+	for i := range t.plan.Items {
+		if it := &t.plan.Items[i]; it.Kind == kind && it.Action == action {
+			it.keptUntil(&u)
+			return
+		}
+	}
 }
 
 // done returns the plan without the items that apply to nothing.

@@ -143,6 +143,10 @@ func (o *OrdersSource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 				old = append(old, ord.ID)
 			} else {
 				kept = append(kept, ord.ID)
+				// The retention job deletes it once the accounting period is over.
+				until := ord.PlacedAt.AddDate(years, 0, 0)
+				t.keepUntil("order", ActionAnonymize, until)
+				t.keepUntil("order_line", ActionKeep, until)
 			}
 		}
 		keptLines, err := countLines(ctx, db, kept)

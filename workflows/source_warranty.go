@@ -117,13 +117,16 @@ func (*WarrantySource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 	}
 	err = models.EachPage(ctx, db, models.OwnedBy(id), func(regs []models.ProductRegistration) error {
 		var dropW, keepW []int64
-		active := map[int64]bool{}
+		active := map[int64]time.Time{} // registration → when its last running warranty ends
 		filter := models.WarrantiesOfRegistrations(models.IDsOf(regs))
 		err := models.EachPage(ctx, db, filter, func(ws []models.ExtendedWarranty) error {
 			for i := range ws {
 				if ws[i].Active(now) {
 					keepW = append(keepW, ws[i].ID)
-					active[ws[i].RegistrationID] = true
+					t.keepUntil("extended_warranty", ActionAnonymize, ws[i].EndsAt)
+					if end, ok := active[ws[i].RegistrationID]; !ok || ws[i].EndsAt.After(end) {
+						active[ws[i].RegistrationID] = ws[i].EndsAt
+					}
 				} else {
 					dropW = append(dropW, ws[i].ID)
 				}
@@ -135,8 +138,9 @@ func (*WarrantySource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 		}
 		var dropR, keepR []int64
 		for _, r := range regs {
-			if active[r.ID] {
+			if end, ok := active[r.ID]; ok {
 				keepR = append(keepR, r.ID)
+				t.keepUntil("product_registration", ActionAnonymize, end)
 			} else {
 				dropR = append(dropR, r.ID)
 			}

@@ -43,9 +43,14 @@ type instance struct {
 	Out    *syncBuffer // stdout
 	env    map[string]string
 	stop   func()
+
+	// MetricsURL is /metrics on the separate metrics listener.
+	MetricsURL string
 }
 
 var listenRE = regexp.MustCompile(`privacy center: (http://\S+)/\n`)
+
+var metricsRE = regexp.MustCompile(`metrics on (http://\S+/metrics)\n`)
 
 // boot starts the whole application as `privacydesk serve` would run, with
 // a fresh database of the dialect and mail going to an in-process SMTP server.
@@ -76,7 +81,7 @@ func startServer(t *testing.T, env map[string]string, extraArgs ...string) *inst
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	args := append([]string{"serve", "--addr", "127.0.0.1:0"}, extraArgs...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, extraArgs...)
 	go func() { done <- run(ctx, args, envFunc(env), stdout, stderr) }()
 	var addr string
 	deadline := time.Now().Add(60 * time.Second)
@@ -98,6 +103,9 @@ func startServer(t *testing.T, env map[string]string, extraArgs ...string) *inst
 	in := &instance{
 		URL: addr, DBURL: env["PRIVACYDESK_DATABASE_URL"], Logs: stderr, Out: stdout, env: env,
 		Client: &http.Client{Jar: jar, Timeout: 20 * time.Second},
+	}
+	if m := metricsRE.FindStringSubmatch(stdout.String()); m != nil {
+		in.MetricsURL = m[1]
 	}
 	stopped := false
 	in.stop = func() {

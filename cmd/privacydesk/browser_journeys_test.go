@@ -185,7 +185,7 @@ func TestBrowserDeletionJourney(t *testing.T) {
 		}
 
 		summary := in.Mail.WaitFor(t, demo.JaneDoeEmail, "We have deleted your data")
-		if !strings.Contains(summary.Text, "anonymized and kept") {
+		if !strings.Contains(summary.Text, "What we kept, and until when") {
 			t.Fatalf("deletion summary lacks what was kept:\n%s", summary.Text)
 		}
 		admin.reloadUntil("erasure result shown", `!!document.querySelector("section[aria-labelledby=done]") &&

@@ -59,6 +59,7 @@ func TestStaffAddMigrateAndConfigErrors(t *testing.T) {
 			{[]string{"serve", "--base-url", "ftp://x"}, nil, "PRIVACYDESK_BASE_URL"},
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_SMTP_URL": "smtp://h?tls=maybe"}, "tls must be"},
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_DEMO": "perhaps"}, "true or false"},
+			{[]string{"serve"}, map[string]string{"PRIVACYDESK_METRICS_ADDR": "9464"}, "PRIVACYDESK_METRICS_ADDR"},
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_DATABASE_URL": "mysql://x"}, "sqlite: or postgres://"},
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_THIRD_PARTIES": "Acme|not-mail|deletion"}, "valid email"},
 			{[]string{"bogus"}, nil, "unknown command"},

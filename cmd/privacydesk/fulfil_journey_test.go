@@ -134,7 +134,9 @@ func TestFulfilmentJourneyAccessAndDeletion(t *testing.T) {
 			t.Fatalf("admin approve deletion: %d", c)
 		}
 		summary := in.Mail.WaitFor(t, demo.JaneDoeEmail, "We have deleted your data")
-		for _, want := range []string{"deleted", "anonymized and kept", "do-not-contact"} {
+		for _, want := range []string{"What we deleted", "your customer profile", "What we kept, and until when",
+			"because tax law requires us to keep order records for 7 years", "Your Kactoily account is closed",
+			"PayPal (payment processor)", "do-not-contact"} {
 			if !strings.Contains(summary.Text, want) {
 				t.Fatalf("deletion summary lacks %q:\n%s", want, summary.Text)
 			}

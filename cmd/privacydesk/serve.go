@@ -91,6 +91,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer ln.Close()
 	baseURL := cfg.BaseURLFor(ln.Addr())
+	var metricsLn net.Listener // /metrics apart from the public site
+	if cfg.MetricsAddr != "none" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen for metrics on %s (PRIVACYDESK_METRICS_ADDR; \"none\" turns it off): %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -136,8 +143,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	var ms *http.Server
+	if metricsLn != nil {
+		ms = &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go func() { errc <- ms.Serve(metricsLn) }()
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", metricsLn.Addr())
+	}
 	fmt.Fprintf(stdout, "privacydesk listening on http://%s\n", ln.Addr())
 	fmt.Fprintf(stdout, "privacy center: %s/\n", baseURL)
 	if cfg.SMTPURL == "" {
@@ -155,6 +169,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer cancel()
 	if serr := hs.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		log.Warn("http shutdown", "err", serr)
+	}
+	if ms != nil {
+		if serr := ms.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			log.Warn("metrics shutdown", "err", serr)
+		}
 	}
 	if cfg.Workers {
 		if serr := svc.Stop(sctx); serr != nil {

@@ -59,6 +59,9 @@ type App struct {
 	Clock  *Clock
 	HTTP   *httptest.Server
 	Client *http.Client // keeps cookies; does not follow redirects
+
+	// Metrics serves /metrics, as serve's separate metrics listener does.
+	Metrics *httptest.Server
 }
 
 // Options tune New.
@@ -128,6 +131,8 @@ func New(t testing.TB, dialect string, o Options) *App {
 	a.HTTP.Config.Handler = s.Handler()
 	a.HTTP.Start()
 	t.Cleanup(a.HTTP.Close)
+	a.Metrics = httptest.NewServer(s.MetricsHandler())
+	t.Cleanup(a.Metrics.Close)
 	if !o.NoJobs {
 		ctx, cancel := context.WithCancel(context.Background())
 		if err := a.Svc.Start(ctx); err != nil {
