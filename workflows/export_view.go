@@ -18,10 +18,10 @@ type indexView struct {
 
 type sectionView struct {
 	Title, Anchor, JSON string // JSON: data/<source>.json
-	Total       int
-	Facts       []factView
-	Kinds       []kindView
-	Loose       []kindNote // child kinds whose parents are not shown at all
+	Total               int
+	Facts               []factView
+	Kinds               []kindView
+	Loose               []kindNote // child kinds whose parents are not shown at all
 }
 
 // factView is what the privacy policy says about one or more kinds of record.
