@@ -117,16 +117,32 @@ func checkReportCSV(t *testing.T, ans answer) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	rows, err := csv.NewReader(strings.NewReader(ans.Body)).ReadAll()
-	if err != nil || len(rows) != 1+len(models.RequestTypes) {
+	n := 1 + len(models.RequestTypes)
+	if err != nil || len(rows) < n+2 || rows[n][0] != "period_start" {
 		t.Fatalf("report CSV: %d rows, %v\n%s", len(rows), err, ans.Body)
 	}
-	for _, row := range rows[1:] {
+	number := func(cell string) bool { // a count, days or a percentage; empty when nothing was answered
+		v, err := strconv.ParseFloat(cell, 64)
+		return cell == "" || (err == nil && v >= 0)
+	}
+	for _, row := range rows[1:n] {
 		if !slices.Contains(models.RequestTypes, row[0]) {
 			t.Errorf("report row type %q", row[0])
 		}
 		for _, cell := range row[1:] {
-			if n, err := strconv.ParseFloat(cell, 64); err != nil || n < 0 {
+			if !number(cell) {
 				t.Errorf("report cell %q is not a count or a number of days", cell)
+			}
+		}
+	}
+	date := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	for _, row := range rows[n+1:] {
+		if !date.MatchString(row[0]) || !date.MatchString(row[1]) {
+			t.Errorf("report series period %q", row[:2])
+		}
+		for _, cell := range row[2:] {
+			if !number(cell) {
+				t.Errorf("report series cell %q is not a number", cell)
 			}
 		}
 	}

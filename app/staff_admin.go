@@ -1,11 +1,9 @@
 package app
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -71,76 +69,4 @@ func (s *Server) handleStaffUpdate(c *gin.Context) {
 	}
 	s.flash(c, "Account updated.")
 	c.Redirect(http.StatusSeeOther, "/staff/admin/staff")
-}
-
-// reportPeriod reads from/to (YYYY-MM-DD, to inclusive); default: the last 12 months.
-func reportPeriod(c *gin.Context, now time.Time) (from, to time.Time, err error) {
-	now = now.UTC()
-	to = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
-	from = to.AddDate(-1, 0, 0)
-	if v := c.Query("from"); v != "" {
-		if from, err = time.Parse(time.DateOnly, v); err != nil {
-			return from, to, models.Errorf(models.EInvalid, "Give the start date as YYYY-MM-DD.")
-		}
-	}
-	if v := c.Query("to"); v != "" {
-		if to, err = time.Parse(time.DateOnly, v); err != nil {
-			return from, to, models.Errorf(models.EInvalid, "Give the end date as YYYY-MM-DD.")
-		}
-		to = to.AddDate(0, 0, 1)
-	}
-	return from, to, nil
-}
-
-func (s *Server) handleReport(c *gin.Context) {
-	from, to, err := reportPeriod(c, s.now())
-	if err != nil {
-		s.fail(c, http.StatusBadRequest, err)
-		return
-	}
-	rep, err := s.svc.ComplianceReport(c.Request.Context(), from, to)
-	if err != nil {
-		s.fail(c, 0, err)
-		return
-	}
-	max := 1
-	for _, n := range rep.ByStatus {
-		max = maxInt(max, n)
-	}
-	s.renderStaff(c, http.StatusOK, "staff_report", view{Title: "Compliance report", Data: gin.H{
-		"Rep": rep, "From": from.Format(time.DateOnly), "To": to.AddDate(0, 0, -1).Format(time.DateOnly), "Max": max,
-		"Statuses": []string{models.StatusPendingVerification, models.StatusVerified, models.StatusInProgress,
-			models.StatusAwaitingApproval, models.StatusFulfilling, models.StatusCompleted, models.StatusDenied,
-			models.StatusCancelled, models.StatusExpired},
-	}})
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
-}
-
-func (s *Server) handleReportCSV(c *gin.Context) {
-	from, to, err := reportPeriod(c, s.now())
-	if err != nil {
-		s.fail(c, http.StatusBadRequest, err)
-		return
-	}
-	rep, err := s.svc.ComplianceReport(c.Request.Context(), from, to)
-	if err != nil {
-		s.fail(c, 0, err)
-		return
-	}
-	name := fmt.Sprintf("privacy-requests-%s-to-%s.csv", from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	w := csv.NewWriter(c.Writer)
-	_ = w.Write([]string{"request_type", "received", "completed_in_whole_or_part", "denied", "open", "median_days_to_respond", "mean_days_to_respond"})
-	for _, l := range rep.Lines {
-		_ = w.Write([]string{l.Type, strconv.Itoa(l.Received), strconv.Itoa(l.Completed), strconv.Itoa(l.Denied),
-			strconv.Itoa(l.Open), strconv.FormatFloat(l.MedianDays, 'f', 1, 64), strconv.FormatFloat(l.MeanDays, 'f', 1, 64)})
-	}
-	w.Flush()
 }

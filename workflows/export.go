@@ -27,8 +27,11 @@ import (
 )
 
 // exportIndex is the readable summary at the top of every export.
-var exportIndex = template.Must(template.New("index.html").Funcs(template.FuncMap{"label": Label}).
-	ParseFS(templates.FS, "export/index.html"))
+var exportIndex = template.Must(template.New("index.html").Funcs(template.FuncMap{
+	"thousands": func(n int) string { return Thousands(int64(n)) },
+	"minus":     func(a, b int) int { return a - b },
+	"lower":     strings.ToLower,
+}).ParseFS(templates.FS, "export/index.html"))
 
 // exportSummary is what index.html shows.
 type exportSummary struct {
@@ -57,7 +60,7 @@ type fieldInfo struct {
 
 // buildExport writes the requester's ZIP under the data folder and records
 // it: data/<source>.json per source, csv/<kind>.csv per record kind, and
-// index.html. Records stream from the store straight to disk, so memory
+// index.html, a readable page of the latest records of each kind. Records stream from the store straight to disk, so memory
 // stays bounded whatever the history size.
 func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.Export, error) {
 	if e, err := models.LatestExport(ctx, s.DB.DB, r.ID); err == nil {
@@ -91,8 +94,9 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 	})
 	csvs := &csvSet{dir: work, files: map[string]*csvFile{}}
 	sum := exportSummary{Store: s.Settings.StoreName, Request: r, Generated: s.now(), Policy: Policy}
+	ic := newIndexCollector()
 	for _, src := range s.sources {
-		ss, err := s.writeSourceJSON(ctx, zw, src, r, csvs)
+		ss, err := s.writeSourceJSON(ctx, zw, src, r, csvs, ic)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", src.Name(), err)
 		}
@@ -105,7 +109,11 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 	if err != nil {
 		return nil, err
 	}
-	if err := exportIndex.Execute(w, sum); err != nil {
+	center := ""
+	if s.Settings.BaseURL != "" {
+		center = s.Settings.BaseURL + "/requests/new"
+	}
+	if err := exportIndex.Execute(w, buildIndexView(sum, ic, center)); err != nil {
 		return nil, fmt.Errorf("render index.html: %w", err)
 	}
 	if err := zw.Close(); err != nil {
@@ -141,8 +149,8 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 
 // writeSourceJSON streams one source's records into data/<source>.json as
 // {"source":…, "records":[{"kind","id","data"}…], "fields":{kind:{field:{…}}}}
-// and each record into its kind's CSV.
-func (s *Service) writeSourceJSON(ctx context.Context, zw *zip.Writer, src Source, r *models.Request, csvs *csvSet) (sourceSummary, error) {
+// and each record into its kind's CSV, keeping what index.html shows in ic.
+func (s *Service) writeSourceJSON(ctx context.Context, zw *zip.Writer, src Source, r *models.Request, csvs *csvSet, ic *indexCollector) (sourceSummary, error) {
 	ss := sourceSummary{Name: src.Name()}
 	w, err := zw.Create("data/" + src.Name() + ".json")
 	if err != nil {
@@ -172,6 +180,7 @@ func (s *Service) writeSourceJSON(ctx context.Context, zw *zip.Writer, src Sourc
 			io.WriteString(w, ",")
 		}
 		first = false
+		ic.add(src.Name(), rec)
 		buf = appendRecordJSON(buf[:0], rec)
 		if _, err := w.Write(buf); err != nil {
 			return err

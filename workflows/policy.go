@@ -1,5 +1,7 @@
 package workflows
 
+import "github.com/kactoily/privacydesk/models"
+
 // PolicyStatement is what Kactoily's privacy policy says about its
 // processing, as GDPR Art. 15 asks an access answer to state.
 type PolicyStatement struct {
@@ -8,6 +10,13 @@ type PolicyStatement struct {
 	Recipients []string
 	Retention  []string
 	Sources    []string
+	// AutomatedDecisions says whether decisions about the person are made
+	// by automated means alone, profiling included, and if so the logic
+	// and its consequences (GDPR Art. 15(1)(h), Art. 22).
+	AutomatedDecisions []string
+	// Transfers names the recipients outside the European Economic Area
+	// and the safeguards the transfers rely on (GDPR Art. 15(2), Art. 46).
+	Transfers []string
 }
 
 // Policy is drawn from shared/seed/privacy-policy.txt.
@@ -46,4 +55,41 @@ var Policy = PolicyStatement{
 		"Your browser and device, automatically, when you visit the website",
 		"Our service providers: payment, delivery, advertising and analytics partners",
 	},
+	AutomatedDecisions: []string{
+		"We make no decision about you based solely on automated processing, profiling included, that has legal or similarly significant effects on you (GDPR Art. 22). Requests to see or delete your data are reviewed and approved by a person.",
+		"Personalized advertising uses the pages you visit and the products you view to choose which of our ads you see; it affects nothing else, and you can opt out of it at any time.",
+	},
+	Transfers: []string{
+		"Our payment processor (PayPal) and our advertising and analytics providers may process your data in the United States, outside the European Economic Area.",
+		"These transfers rely on the European Commission's adequacy decision for the EU–US Data Privacy Framework, for recipients certified under it, and otherwise on the Commission's Standard Contractual Clauses (GDPR Art. 46(2)(c)), with encryption in transit.",
+	},
+}
+
+// Right is a request the privacy center takes and Privacy Desk carries out.
+type Right struct {
+	Type, Title, Text string
+}
+
+// rightTexts describe each request type as a right offered to the person.
+var rightTexts = map[string]Right{
+	models.TypeAccess: {Title: "Get a copy of your data again",
+		Text: "Ask for a new copy at any time; it is prepared like this one, within 30 days."},
+	models.TypeDeletion: {Title: "Have your data deleted",
+		Text: "We delete your data, or anonymize what the law makes us keep (such as orders for the accounting period), and send you a summary."},
+	models.TypeOptOut: {Title: "Opt out of marketing, sale/sharing and personalized advertising, or analytics",
+		Text: "Takes effect at once and is confirmed by email. A browser sending the Global Privacy Control signal is treated as an opt-out of sale/sharing."},
+}
+
+// RightsOffered returns the rights the privacy center takes requests for,
+// one per request type the product fulfils, in display order: nothing is
+// offered that Privacy Desk cannot carry out.
+func RightsOffered() []Right {
+	out := make([]Right, 0, len(models.RequestTypes))
+	for _, t := range models.RequestTypes {
+		if r, ok := rightTexts[t]; ok {
+			r.Type = t
+			out = append(out, r)
+		}
+	}
+	return out
 }
