@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -70,6 +71,26 @@ func jobsOf(t *testing.T, a *testapp.App) []string {
 		out = append(out, r.Kind+" "+r.Args)
 	}
 	return out
+}
+
+// waitJobsIdle waits until no job of kind is waiting or running.
+func waitJobsIdle(t *testing.T, a *testapp.App, kind string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int64
+		if err := a.DB.Table("river_job").Where("kind = ? AND state NOT IN ?", kind, []string{"completed", "cancelled", "discarded"}).
+			Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s jobs still to run after 20s", n, kind)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestResendDoesTheSameWorkForKnownAndUnknownAddresses proves the resend

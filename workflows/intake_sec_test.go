@@ -272,3 +272,32 @@ func TestRepeatedFilingIsMergedIntoTheWaitingRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestParseThirdPartiesReadsScopesAndHoldings proves the recipients
+// setting takes opt-out scopes as types (that recipient hears only of
+// those opt-outs), opt_out for every scope, an optional fourth field of
+// what the recipient holds, and refuses anything else.
+func TestParseThirdPartiesReadsScopesAndHoldings(t *testing.T) {
+	tps, err := workflows.ParseThirdParties("Ads|ads@example.com|deletion,sale_sharing|ad ids;All|all@example.com|opt_out,analytics;Pay|pay@example.com|deletion")
+	if err != nil || len(tps) != 3 {
+		t.Fatalf("parse: %+v %v", tps, err)
+	}
+	want := []struct {
+		types, scopes []string
+		holds         string
+	}{
+		{[]string{"deletion", "opt_out"}, []string{"sale_sharing"}, "ad ids"},
+		{[]string{"opt_out"}, nil, ""},
+		{[]string{"deletion"}, nil, ""},
+	}
+	for i, w := range want {
+		if !slices.Equal(tps[i].Types, w.types) || !slices.Equal(tps[i].Scopes, w.scopes) || tps[i].Holds != w.holds {
+			t.Errorf("%s: types %q scopes %q holds %q, want %q %q %q", tps[i].Name, tps[i].Types, tps[i].Scopes, tps[i].Holds, w.types, w.scopes, w.holds)
+		}
+	}
+	for _, bad := range []string{"A|a@example.com|refunds", "A|a@example.com|deletion|x|y", "A|jörg@example.de|deletion"} {
+		if _, err := workflows.ParseThirdParties(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
