@@ -56,7 +56,7 @@ func (c *Config) settings() []setting {
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
 		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
-		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out;… (\"none\" for nobody)", &c.ThirdParties, nil},
+		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out[|what they hold];… (a scope such as sale_sharing instead of opt_out: only those opt-outs; \"none\" for nobody)", &c.ThirdParties, nil},
 		{"demo", "PRIVACYDESK_DEMO", "seed a demo store when the database is empty", nil, &c.Demo},
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},

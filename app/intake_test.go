@@ -311,11 +311,15 @@ func TestIntakePerIPLimitAnswers429WithRetryAfter(t *testing.T) {
 	})
 }
 
+// TestIntakePerEmailLimitAnswers429OnSixthRequest: opt-outs, which are
+// completed at once, are limited to five an hour per address (a repeated
+// access or deletion request is merged into the waiting one instead, see
+// TestOwnerAlwaysGetsAWorkingLinkWhateverOthersFile).
 func TestIntakePerEmailLimitAnswers429OnSixthRequest(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := testapp.New(t, dialect, roomy)
-		body := `{"type":"access","email":"same@example.com","name":"Sam"}`
+		body := `{"type":"opt_out","email":"same@example.com","name":"Sam","scopes":["analytics"]}`
 		for i := 1; i <= 5; i++ {
 			if ans := postJSON(t, a, body, nil); ans.Status != http.StatusAccepted {
 				t.Fatalf("request %d for the address: %d, want 202\n%s", i, ans.Status, ans.Body)
@@ -330,7 +334,7 @@ func TestIntakePerEmailLimitAnswers429OnSixthRequest(t *testing.T) {
 		if e := decodeAPIError(t, sixth); e.Error.Code != "rate_limited" {
 			t.Errorf("code %q, want rate_limited", e.Error.Code)
 		}
-		form := postForm(t, a, "/requests/new", url.Values{"type": {"access"}, "name": {"Sam"}, "email": {"Same@Example.com"}}, nil)
+		form := postForm(t, a, "/requests/new", url.Values{"type": {"opt_out"}, "name": {"Sam"}, "email": {"Same@Example.com"}, "scopes": {"analytics"}}, nil)
 		if form.Status != http.StatusTooManyRequests {
 			t.Errorf("form 7th request (address in other case): %d, want 429", form.Status)
 		}

@@ -129,6 +129,7 @@ func (s *Server) handleResendSubmit(c *gin.Context) {
 func (s *Server) handleStatus(c *gin.Context) {
 	noStore(c)
 	token := c.Query("token")
+	gpcNote := s.statusGPC(c, c.Param("id"), token)
 	v, err := s.svc.Status(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
@@ -142,7 +143,8 @@ func (s *Server) handleStatus(c *gin.Context) {
 		flash = "Your request is cancelled."
 	}
 	s.render(c, http.StatusOK, "status", view{Title: "Request " + v.Request.ID, Flash: flash, NoIndex: true,
-		Data: gin.H{"R": v.Request, "History": v.History, "Token": token, "CanCancel": workflows.CanCancel(v.Request)}})
+		Data: gin.H{"R": v.Request, "History": v.History, "Token": token, "CanCancel": workflows.CanCancel(v.Request),
+			"GPC": gpcNote}})
 }
 
 func (s *Server) handleCancel(c *gin.Context) {

@@ -194,6 +194,10 @@ func eventText(e models.AuditEvent) string {
 			return "Your data is ready to download"
 		case "download":
 			return "Your data was downloaded"
+		case "merged":
+			return "Asked for again; kept as this request and a new confirmation link sent"
+		case "gpc_opt_out":
+			return "Global Privacy Control signal received: opted out of sale and sharing"
 		}
 		return ""
 	}

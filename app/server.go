@@ -29,6 +29,7 @@ type Service interface {
 	Verify(ctx context.Context, token string) (*models.Request, string, error)
 	Resend(ctx context.Context, email string) error
 	Status(ctx context.Context, id, token string) (*workflows.StatusView, error)
+	HonourStatusGPC(ctx context.Context, id, token string) (bool, error)
 	Cancel(ctx context.Context, id, token string) (*models.Request, error)
 	StatusURL(id, token string) string
 

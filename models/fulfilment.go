@@ -94,6 +94,7 @@ type ThirdPartyNotice struct {
 	RequestID string    `gorm:"size:32;not null"`
 	Recipient string    `gorm:"not null"`
 	Email     string    `gorm:"not null"`
+	Reason    string    `gorm:"not null"` // deletion or opt_out: what it was told of
 	EmailID   int64     `gorm:"not null"`
 	CreatedAt time.Time `gorm:"not null"`
 }

@@ -168,3 +168,12 @@ func ExpiredUnverified(ctx context.Context, db *gorm.DB, now time.Time, limit in
 		Order("expires_at").Limit(limit).Find(&rs).Error
 	return rs, err
 }
+
+// PendingRequestsOfType is PendingRequestsForEmail for one request type.
+func PendingRequestsOfType(ctx context.Context, db *gorm.DB, email, typ string, now time.Time, limit int) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).
+		Where("email = ? AND type = ? AND status = ? AND expires_at > ?", email, typ, StatusPendingVerification, now).
+		Order("created_at DESC").Limit(limit).Find(&rs).Error
+	return rs, err
+}

@@ -175,7 +175,8 @@ func intakeClient(ctx context.Context, base string, i int, addrs *atomic.Uint64,
 			key = fmt.Sprintf("noisy %d", i%2)
 			ip = net.IPv4(127, 0, 0, byte(66+i%2))
 		case sameEmail:
-			key, f.Type, f.Email = "same email", models.TypeAccess, "same.person@example.com"
+			// Opt-outs: a repeated access request would be merged, not limited.
+			key, f.Type, f.Email = "same email", models.TypeOptOut, "same.person@example.com"
 		}
 		rctx := context.WithValue(ctx, srcIPKey{}, ip)
 		start := time.Now()

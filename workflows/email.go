@@ -187,6 +187,9 @@ type EmailData struct {
 	MaxDownloads    int
 	Deletion        *DeletionSummary // completed deletion: what was deleted, kept and told
 	ThirdParty      string           // third-party notice: the recipient's name
+	ThirdPartyHolds string           // and what it holds from us
+	// ThirdPartyReason is what the notice is of: deletion or opt_out.
+	ThirdPartyReason string
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -203,6 +206,13 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 		r, err := models.FindRequest(ctx, s.DB.DB, *e.RequestID)
 		if err != nil {
 			return nil, fmt.Errorf("email %d request: %w", e.ID, err)
+		}
+		if r.VerifiedAt == nil {
+			// Until the address is confirmed, the name is anyone's text:
+			// never put it in our email to that address.
+			anon := *r
+			anon.Name = ""
+			r = &anon
 		}
 		d.Request, d.Type, d.Status = r, Label(r.Type), Label(r.Status)
 		for _, sc := range r.ScopeList() {
@@ -245,6 +255,14 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 	}
 	if name, ok := d.Details["recipient"].(string); ok {
 		d.ThirdParty = name
+		d.ThirdPartyHolds, _ = d.Details["holds"].(string)
+		d.ThirdPartyReason, _ = d.Details["reason"].(string)
+		if scopes, ok := d.Details["scopes"].([]any); ok { // only those the recipient is concerned with
+			d.Scopes = nil
+			for _, sc := range scopes {
+				d.Scopes = append(d.Scopes, Label(fmt.Sprint(sc)))
+			}
+		}
 	}
 	subject, text, html, err := s.Renderer.Render(e.Kind, d)
 	if err != nil {

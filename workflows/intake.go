@@ -37,9 +37,12 @@ type NewRequest struct {
 // NormalizeEmail trims and lower-cases an address, the one form stored and compared.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// ValidEmail reports whether s is a plain address like name@example.com.
+// ValidEmail reports whether s is a plain ASCII address like
+// name@example.com. Internationalized addresses are refused: go-mail
+// writes them as RFC 2047 encoded words in To:, which no server delivers,
+// and it cannot ask a server for SMTPUTF8.
 func ValidEmail(s string) bool {
-	if s == "" || len(s) > MaxEmailLen || strings.ContainsAny(s, " <>\"(),;:\\[]") {
+	if s == "" || len(s) > MaxEmailLen || !isASCII(s) || strings.ContainsAny(s, " <>\"(),;:\\[]") {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -49,6 +52,100 @@ func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	domain := s[at+1:]
 	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+// Messages for a bad email address, shared by intake and resend.
+const (
+	msgEmailInvalid  = "Enter a valid email address, like name@example.com."
+	msgEmailNotASCII = "We can only send email to addresses written with the letters a–z, digits and . _ - + (not é, ü, ß or other scripts). Please use another address."
+)
+
+// EmailProblem says what is wrong with a normalized address, or "" when it is usable.
+func EmailProblem(s string) string {
+	switch {
+	case s == "":
+		return "Enter your email address."
+	case !isASCII(s) && ValidEmail(asciiStandIn(s)):
+		return msgEmailNotASCII
+	case !ValidEmail(s):
+		return msgEmailInvalid
+	}
+	return ""
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiStandIn replaces each non-ASCII letter or digit with "x", to tell an
+// internationalized address from a malformed one.
+func asciiStandIn(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r)) {
+			return 'x'
+		}
+		return r
+	}, s)
+}
+
+// nameProblem says what is wrong with a trimmed name, or "" when it is
+// acceptable. Beyond length and control characters, it refuses invisible
+// format characters (bidi overrides, zero-width characters), which can
+// reorder or hide text on a page, and text that looks like a link or an
+// address, which has no place in a name and would make a phishing line.
+func nameProblem(s string) string {
+	switch {
+	case s == "":
+		return "Enter your name."
+	case utf8.RuneCountInString(s) > MaxNameLen:
+		return "Your name must be 200 characters or fewer."
+	case !cleanText(s, false) || strings.ContainsFunc(s, func(r rune) bool { return unicode.In(r, unicode.Zl, unicode.Zp) }):
+		return "Your name contains characters we cannot accept."
+	case strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Cf, r) }):
+		return "Your name contains invisible formatting characters (such as direction marks or zero-width spaces). Please type it again."
+	case looksLikeLink(s):
+		return "Enter just your name, without a web or email address."
+	}
+	return ""
+}
+
+// linkTLDs are top-level domains common in links; a name containing
+// "word.<one of these>" is taken for a web address. Other dotted names
+// (J.R.Smith) pass.
+var linkTLDs = map[string]bool{
+	"com": true, "net": true, "org": true, "info": true, "biz": true, "io": true, "co": true, "me": true,
+	"app": true, "dev": true, "xyz": true, "top": true, "site": true, "online": true, "shop": true,
+	"store": true, "link": true, "click": true, "live": true, "tech": true, "cloud": true, "support": true,
+	"help": true, "page": true, "email": true, "ru": true, "cn": true, "uk": true, "de": true, "fr": true,
+	"nl": true, "eu": true, "us": true, "ca": true, "au": true, "in": true, "ly": true, "gl": true,
+	"to": true, "tk": true, "ml": true, "ws": true, "cc": true, "tv": true, "sh": true, "gg": true,
+}
+
+// looksLikeLink reports whether s holds a URL, an email address or a domain name.
+func looksLikeLink(s string) bool {
+	l := strings.ToLower(strings.NewReplacer("。", ".", "．", ".", "｡", ".", "＠", "@", "／", "/").Replace(s))
+	if strings.Contains(l, "://") || strings.Contains(l, "www.") || strings.Contains(l, "@") || strings.Contains(l, "xn--") {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(l, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsNumber(r) || r == '.' || r == '-' || r == '/')
+	}) {
+		w = strings.Trim(w, ".-")
+		host, path, hasPath := strings.Cut(w, "/")
+		labels := strings.Split(host, ".")
+		if len(labels) < 2 || slices.Contains(labels, "") {
+			continue
+		}
+		if linkTLDs[labels[len(labels)-1]] || (hasPath && path != "" && len(labels[len(labels)-1]) >= 2) {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanText reports whether s is valid UTF-8 without control characters
@@ -74,19 +171,11 @@ func (in *NewRequest) Validate() error {
 	if !slices.Contains(models.RequestTypes, in.Type) {
 		fields["type"] = "Choose what you would like us to do: access, deletion or opt-out."
 	}
-	switch {
-	case in.Email == "":
-		fields["email"] = "Enter your email address."
-	case !ValidEmail(in.Email):
-		fields["email"] = "Enter a valid email address, like name@example.com."
+	if msg := EmailProblem(in.Email); msg != "" {
+		fields["email"] = msg
 	}
-	switch {
-	case in.Name == "":
-		fields["name"] = "Enter your name."
-	case utf8.RuneCountInString(in.Name) > MaxNameLen:
-		fields["name"] = "Your name must be 200 characters or fewer."
-	case !cleanText(in.Name, false):
-		fields["name"] = "Your name contains characters we cannot accept."
+	if msg := nameProblem(in.Name); msg != "" {
+		fields["name"] = msg
 	}
 	switch {
 	case utf8.RuneCountInString(in.Details) > MaxDetailsLen:
@@ -128,11 +217,37 @@ func (in *NewRequest) Validate() error {
 	return nil
 }
 
+var errTooManyFilings = &models.Error{Code: models.ERateLimited, RetryAfter: time.Hour,
+	Message: "We have already received several requests like this for this address in the last hour. Check your inbox for our email, or ask us to resend it."}
+
+// maxMergeMails caps the verification emails of one waiting request in an
+// hour beyond which merged filings mail nothing, so repeating a filing cannot flood a mailbox
+// (the links already sent keep working).
+const maxMergeMails = 3
+
+// mergeFiling folds a repeated filing into the waiting request r: a new
+// day to confirm, an audit event, and a fresh link whose email says the
+// earlier request was kept, unless r had maxMergeMails such emails in the
+// last hour.
+func (s *Service) mergeFiling(ctx context.Context, tx *gorm.DB, r *models.Request) error {
+	var n int64
+	if err := tx.WithContext(ctx).Model(&models.Email{}).
+		Where("request_id = ? AND kind = ? AND created_at >= ?", r.ID, EmailVerify, s.now().Add(-time.Hour)).
+		Count(&n).Error; err != nil {
+		return err
+	}
+	if n >= maxMergeMails {
+		return nil
+	}
+	return s.remail(ctx, tx, r, "merged", map[string]any{"merged": true})
+}
+
 // Submit files a request. Access and deletion wait for the requester to
-// confirm their email; an opt-out takes effect at once and is completed.
-// The answer is the same whether or not the email belongs to a customer.
-// Errors: EInvalid with fields, ERateLimited when this address has filed
-// too many requests of this type in the last hour.
+// confirm their email (one filed again while the first waits is merged
+// into it, and that request is returned); an opt-out takes effect at once
+// and is completed. The answer is the same whether or not the email
+// belongs to a customer. Errors: EInvalid with fields, ERateLimited when
+// this address has filed too many requests of this type in the last hour.
 func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -156,23 +271,37 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 		if err != nil {
 			return err
 		}
-		if n >= maxPerEmailPerHour {
-			return &models.Error{Code: models.ERateLimited, RetryAfter: time.Hour,
-				Message: "We have already received several requests like this for this address in the last hour. Check your inbox for our email, or ask us to resend it."}
-		}
 		if in.Type == models.TypeOptOut {
+			if n >= maxPerEmailPerHour {
+				return errTooManyFilings
+			}
 			return s.submitOptOut(ctx, tx, r)
 		}
-		exp := now.Add(VerifyLinkLife)
-		r.ExpiresAt = &exp
-		err = s.transition(ctx, tx, r, Change{To: models.StatusPendingVerification, Actor: "customer",
-			Action: "submit", Details: map[string]any{"channel": r.Channel, "gpc": r.GPC}})
+		// The same request again while one waits for confirmation is merged
+		// into it, and not counted: a stranger's filings in someone's name
+		// then never lock the owner out, since the owner's own filing mails
+		// them a fresh link for the waiting request.
+		var waiting []models.Request
+		if in.FiledBy == nil { // staff filing for someone keep their own record
+			if waiting, err = models.PendingRequestsOfType(ctx, tx, in.Email, in.Type, now, 1); err != nil {
+				return err
+			}
+		}
+		if len(waiting) > 0 {
+			*r = waiting[0]
+			err = s.mergeFiling(ctx, tx, r)
+		} else if n >= maxPerEmailPerHour {
+			return errTooManyFilings
+		} else {
+			exp := now.Add(VerifyLinkLife)
+			r.ExpiresAt = &exp
+			err = s.transition(ctx, tx, r, Change{To: models.StatusPendingVerification, Actor: "customer",
+				Action: "submit", Details: map[string]any{"channel": r.Channel, "gpc": r.GPC}})
+		}
 		if err != nil || !in.GPC {
 			return err
 		}
-		// The browser's Global Privacy Control signal is itself an opt-out of sale/sharing.
-		_, err = s.applyOptOut(ctx, tx, r, []string{models.ScopeSaleSharing})
-		return err
+		return s.honourGPC(ctx, tx, r)
 	})
 	if err != nil {
 		return nil, err

@@ -284,15 +284,18 @@ func rowsContaining(t *testing.T, a *testapp.App, table, s string) int {
 // TestSubmitLimitsRequestsPerEmailAndTypePerHour proves a sixth request of
 // one type for one address within an hour is refused with a retry time,
 // while other types are not affected and the limit lifts after the hour.
+// Opt-outs show it (repeated access and deletion requests waiting for
+// confirmation are merged instead: TestRepeatedFilingIsMergedIntoTheWaitingRequest).
 func TestSubmitLimitsRequestsPerEmailAndTypePerHour(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := newApp(t, dialect)
 		email := "busy@example.com"
+		opt := func(e string) workflows.NewRequest { return optOutOf(e, models.ScopeAnalytics) }
 		for range 5 {
-			submit(t, a, accessFor(email))
+			submit(t, a, opt(email))
 			a.Clock.Advance(time.Minute)
 		}
-		_, err := a.Svc.Submit(t.Context(), accessFor(strings.ToUpper(email)))
+		_, err := a.Svc.Submit(t.Context(), opt(strings.ToUpper(email)))
 		wantErr(t, err, models.ERateLimited, "")
 		if ra := models.ErrorRetryAfter(err); ra <= 0 || ra > time.Hour {
 			t.Fatalf("RetryAfter = %v, want within (0, 1h]", ra)
@@ -301,21 +304,23 @@ func TestSubmitLimitsRequestsPerEmailAndTypePerHour(t *testing.T) {
 			t.Fatalf("%d requests stored, want 5: the refused one must leave nothing", n)
 		}
 
-		del := accessFor(email)
-		del.Type = models.TypeDeletion
-		if r := submit(t, a, del); r.Status != models.StatusPendingVerification {
-			t.Fatalf("deletion status = %s", r.Status)
+		if r := submit(t, a, accessFor(email)); r.Status != models.StatusPendingVerification {
+			t.Fatalf("access status = %s", r.Status)
 		}
 
 		// The window slides: once the first request is over an hour old, one more fits.
 		a.Clock.Advance(55*time.Minute + time.Second)
-		submit(t, a, accessFor(email))
-		_, err = a.Svc.Submit(t.Context(), accessFor(email))
+		submit(t, a, opt(email))
+		_, err = a.Svc.Submit(t.Context(), opt(email))
 		wantErr(t, err, models.ERateLimited, "")
 
 		a.Clock.Advance(time.Hour)
-		if r := submit(t, a, accessFor(email)); r.Status != models.StatusPendingVerification {
+		if r := submit(t, a, opt(email)); r.Status != models.StatusCompleted {
 			t.Fatalf("status after the hour = %s", r.Status)
 		}
 	})
+}
+
+func optOutOf(email string, scopes ...string) workflows.NewRequest {
+	return workflows.NewRequest{Type: models.TypeOptOut, Email: email, Name: "Alex Morgan", Scopes: scopes, Channel: "web"}
 }

@@ -120,7 +120,7 @@ func (s *Service) startJobs(ctx context.Context, tx *gorm.DB, r *models.Request,
 	case to == models.StatusFulfilling:
 		return s.enqueue(ctx, tx, FulfilArgs{RequestID: r.ID}, nil)
 	case to == models.StatusCompleted && r.Type != models.TypeAccess:
-		return s.notifyThirdParties(ctx, tx, r)
+		return s.queueThirdPartyNotices(ctx, tx, r, r.Type, r.ScopeList())
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/kactoily/privacydesk/models"
 )
@@ -22,6 +23,16 @@ func (s *Service) submitOptOut(ctx context.Context, tx *gorm.DB, r *models.Reque
 	}
 	return s.transition(ctx, tx, r, Change{To: models.StatusCompleted, Actor: "customer", Action: "opt_out",
 		Details: map[string]any{"channel": r.Channel, "gpc": r.GPC, "scopes": r.ScopeList(), "changes": changes}})
+}
+
+// honourGPC applies a Global Privacy Control signal received with r (an
+// access or deletion request, or its status page) as an opt-out of
+// sale/sharing, and tells the third parties concerned like any opt-out.
+func (s *Service) honourGPC(ctx context.Context, tx *gorm.DB, r *models.Request) error {
+	if _, err := s.applyOptOut(ctx, tx, r, []string{models.ScopeSaleSharing}); err != nil {
+		return err
+	}
+	return s.queueThirdPartyNotices(ctx, tx, r, models.TypeOptOut, []string{models.ScopeSaleSharing})
 }
 
 // applyOptOut puts the email's salted hash on the suppression list for each
@@ -85,4 +96,32 @@ func (s *Service) IsSuppressed(ctx context.Context, email, scope string) (bool, 
 		}
 	}
 	return false, nil
+}
+
+// HonourStatusGPC records, for the holder of request id's status token
+// whose browser sends the Global Privacy Control signal, an opt-out of
+// sale/sharing for the request's email, once: it reports true when it
+// recorded it now, false when the address was already opted out (by this
+// or any request). Third parties are told as of any opt-out. Errors:
+// ENotFound and EGone for a bad token, as Status.
+func (s *Service) HonourStatusGPC(ctx context.Context, id, token string) (bool, error) {
+	recorded := false
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		r, err := s.requestForToken(ctx, tx, id, token)
+		if err != nil {
+			return err
+		}
+		rid := r.ID
+		sup := models.Suppression{EmailHash: emailHash(s.salt, r.Email), Scope: models.ScopeSaleSharing, RequestID: &rid, CreatedAt: s.now()}
+		res := tx.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sup)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // already opted out: nothing more to do
+		}
+		recorded = true
+		if err := s.honourGPC(ctx, tx, r); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, r, "customer", "gpc_opt_out", map[string]any{"scopes": []string{models.ScopeSaleSharing}})
+	})
+	return recorded, err
 }

@@ -12,7 +12,22 @@ import (
 // StatusView is what a requester may see of their request.
 type StatusView struct {
 	Request *models.Request
-	History []models.AuditEvent
+	History []models.AuditEvent // only the events RequesterSees
+}
+
+// requesterEvents are the events within one status that concern the
+// requester; every other such event (claim, assign, note, a retried
+// collection) is staff-internal.
+var requesterEvents = map[string]bool{
+	"verification_resent": true, "extend": true, "export_built": true, "download": true,
+	"merged": true, "gpc_opt_out": true,
+}
+
+// RequesterSees reports whether the requester's history (status page and
+// API) shows e: every change of status, and the few events within a
+// status that concern them. It is the one filter both use.
+func RequesterSees(e models.AuditEvent) bool {
+	return e.FromStatus != e.ToStatus || requesterEvents[e.Action]
 }
 
 // requestForToken returns the request a status token belongs to, only if
@@ -40,9 +55,15 @@ func (s *Service) Status(ctx context.Context, id, token string) (*StatusView, er
 	if err != nil {
 		return nil, err
 	}
-	hist, err := models.AuditEventsFor(ctx, s.DB.DB, r.ID)
+	all, err := models.AuditEventsFor(ctx, s.DB.DB, r.ID)
 	if err != nil {
 		return nil, err
+	}
+	hist := make([]models.AuditEvent, 0, len(all))
+	for _, e := range all {
+		if RequesterSees(e) {
+			hist = append(hist, e)
+		}
 	}
 	return &StatusView{Request: r, History: hist}, nil
 }

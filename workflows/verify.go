@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
@@ -82,15 +83,46 @@ func (s *Service) Verify(ctx context.Context, token string) (*models.Request, st
 	return r, statusToken, nil
 }
 
-// Resend emails a new verification link for each of the address's requests
-// still awaiting confirmation, and gives them a new day to be confirmed.
-// It returns nil whether or not any exist, so the answer reveals nothing.
+// Resend asks for a new verification link for each of the address's
+// requests still awaiting confirmation. It only enqueues a ResendLinksArgs
+// job, the same one statement for every valid address, so neither its
+// answer nor its time tells whether any request is waiting; the job finds
+// them and mails the links. Errors: EInvalid for a bad address.
 func (s *Service) Resend(ctx context.Context, email string) error {
 	email = NormalizeEmail(email)
-	if !ValidEmail(email) {
+	if msg := EmailProblem(email); msg != "" {
 		return &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.",
-			Fields: map[string]string{"email": "Enter a valid email address, like name@example.com."}}
+			Fields: map[string]string{"email": msg}}
 	}
+	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.enqueue(ctx, tx, ResendLinksArgs{Email: email}, nil)
+	})
+}
+
+// ResendLinksArgs is the job that re-sends the verification links of one
+// address's waiting requests.
+type ResendLinksArgs struct {
+	Email string `json:"email"`
+}
+
+// Kind names the job.
+func (ResendLinksArgs) Kind() string { return "resend_links" }
+
+type resendLinksWorker struct {
+	river.WorkerDefaults[ResendLinksArgs]
+	s *Service
+}
+
+func (w *resendLinksWorker) Work(ctx context.Context, job *river.Job[ResendLinksArgs]) error {
+	err := w.s.resendLinks(ctx, job.Args.Email)
+	w.s.Metrics.job(job.Kind, err)
+	return err
+}
+
+// resendLinks gives each waiting request of email a new day to be
+// confirmed and queues its verification email, in one transaction (so a
+// retried job repeats nothing).
+func (s *Service) resendLinks(ctx context.Context, email string) error {
 	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		rs, err := models.PendingRequestsForEmail(ctx, tx, email, now, maxPendingResends)
@@ -98,20 +130,26 @@ func (s *Service) Resend(ctx context.Context, email string) error {
 			return err
 		}
 		for i := range rs {
-			r := &rs[i]
-			exp := now.Add(VerifyLinkLife)
-			if err := tx.Model(&models.Request{}).Where("id = ?", r.ID).Update("expires_at", exp).Error; err != nil {
-				return err
-			}
-			if err := s.audit(ctx, tx, r, "customer", "verification_resent", nil); err != nil {
-				return err
-			}
-			if err := s.enqueueEmail(ctx, tx, r, EmailVerify, nil); err != nil {
+			if err := s.remail(ctx, tx, &rs[i], "verification_resent", nil); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// remail gives a waiting request a new day to be confirmed, records why
+// (action) and queues its verification email with details.
+func (s *Service) remail(ctx context.Context, tx *gorm.DB, r *models.Request, action string, details map[string]any) error {
+	exp := s.now().Add(VerifyLinkLife)
+	if err := tx.Model(&models.Request{}).Where("id = ?", r.ID).Update("expires_at", exp).Error; err != nil {
+		return err
+	}
+	r.ExpiresAt = &exp
+	if err := s.audit(ctx, tx, r, "customer", action, nil); err != nil {
+		return err
+	}
+	return s.enqueueEmail(ctx, tx, r, EmailVerify, details)
 }
 
 // ExpireUnverified moves requests whose email was not confirmed in time to
