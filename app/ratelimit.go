@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // Limits are the per-instance rate limits: at most N events per window per key.
@@ -18,12 +19,23 @@ type Limits struct {
 	IntakePerIP   int // filings per IP per window
 	ResendPerIP   int
 	ResendPerMail int
-	LoginPerIP    int // staff sign-in attempts per IP per window
-	Window        time.Duration
+	LoginPerIP    int // staff sign-in attempts per client IP per window, all accounts together
+	// LoginPerAccount is staff sign-in attempts per client IP for one
+	// account per window, so one client's failures for their account do
+	// not use up another's (even when both share an address, as every
+	// client does behind a proxy that is not trusted).
+	LoginPerAccount int
+	LoginPerSite    int // staff sign-in attempts per minute from all clients together
+	Window          time.Duration
 }
 
 // DefaultLimits suit a public privacy center.
-var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, LoginPerIP: 30, Window: time.Hour}
+var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, LoginPerIP: 100, LoginPerAccount: 20,
+	LoginPerSite: 120, Window: time.Hour}
+
+// siteWindow is the window of the site-wide sign-in limit: short, so a burst
+// that uses it up shuts sign-in for at most a minute.
+const siteWindow = time.Minute
 
 // window is a fixed-window counter keyed by client IP or email.
 type window struct {
@@ -69,7 +81,7 @@ func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
 }
 
 type limiters struct {
-	intakeIP, resendIP, resendMail, loginIP *window
+	intakeIP, resendIP, resendMail, loginIP, loginAccount, loginSite *window
 }
 
 // newLimiters builds the limiters; a zero field takes its default.
@@ -85,10 +97,12 @@ func newLimiters(l Limits) *limiters {
 		l.Window = d.Window
 	}
 	return &limiters{
-		intakeIP:   newWindow(or(l.IntakePerIP, d.IntakePerIP), l.Window),
-		resendIP:   newWindow(or(l.ResendPerIP, d.ResendPerIP), l.Window),
-		resendMail: newWindow(or(l.ResendPerMail, d.ResendPerMail), l.Window),
-		loginIP:    newWindow(or(l.LoginPerIP, d.LoginPerIP), l.Window),
+		intakeIP:     newWindow(or(l.IntakePerIP, d.IntakePerIP), l.Window),
+		resendIP:     newWindow(or(l.ResendPerIP, d.ResendPerIP), l.Window),
+		resendMail:   newWindow(or(l.ResendPerMail, d.ResendPerMail), l.Window),
+		loginIP:      newWindow(or(l.LoginPerIP, d.LoginPerIP), l.Window),
+		loginAccount: newWindow(or(l.LoginPerAccount, d.LoginPerAccount), l.Window),
+		loginSite:    newWindow(or(l.LoginPerSite, d.LoginPerSite), siteWindow),
 	}
 }
 
@@ -113,13 +127,33 @@ func (s *Server) limitResend() gin.HandlerFunc {
 	}
 }
 
+// limitLogin applies the sign-in limits: per client IP, per client IP and
+// account, then site-wide (last, so attempts refused per client do not use
+// up everyone's allowance).
 func (s *Server) limitLogin() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ok, retry := s.limits.loginIP.allow(c.ClientIP(), s.now()); !ok {
+		ip, now := c.ClientIP(), s.now()
+		account := workflows.NormalizeEmail(c.PostForm("email"))
+		if len(account) > maxAccountKey { // bounds the limiter's memory; no address is longer
+			account = account[:maxAccountKey]
+		}
+		if ok, retry := s.limits.loginIP.allow(ip, now); !ok {
 			s.abortLimited(c, rateLimited(retry))
+			return
+		}
+		if ok, retry := s.limits.loginAccount.allow(ip+" "+account, now); !ok {
+			s.abortLimited(c, rateLimited(retry))
+			return
+		}
+		if ok, retry := s.limits.loginSite.allow("", now); !ok {
+			s.log.Warn("site-wide sign-in limit reached")
+			s.abortLimited(c, &models.Error{Code: models.ERateLimited, RetryAfter: retry,
+				Message: "There are too many sign-in attempts on this site right now. Please try again in a minute."})
 		}
 	}
 }
+
+const maxAccountKey = 320
 
 // allowResendFor applies the per-address limit, counted the same way for
 // known and unknown addresses so it reveals nothing.
