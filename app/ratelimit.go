@@ -58,6 +58,15 @@ func newWindow(limit int, length time.Duration) *window {
 // allow counts one event for key and reports whether it is within the
 // limit, and if not, how long until the window resets.
 func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
+	return w.take(key, now, true)
+}
+
+// peek reports what allow would, without counting anything.
+func (w *window) peek(key string, now time.Time) (bool, time.Duration) {
+	return w.take(key, now, false)
+}
+
+func (w *window) take(key string, now time.Time, count bool) (bool, time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if now.Sub(w.sweep) > w.length { // forget old keys so memory stays bounded
@@ -70,13 +79,18 @@ func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	s, ok := w.counts[key]
 	if !ok || now.Sub(s.start) >= w.length {
+		if !count {
+			return w.limit > 0, 0
+		}
 		s = &slot{start: now}
 		w.counts[key] = s
 	}
 	if s.n >= w.limit {
 		return false, s.start.Add(w.length).Sub(now)
 	}
-	s.n++
+	if count {
+		s.n++
+	}
 	return true, 0
 }
 
@@ -127,9 +141,11 @@ func (s *Server) limitResend() gin.HandlerFunc {
 	}
 }
 
-// limitLogin applies the sign-in limits: per client IP, per client IP and
-// account, then site-wide (last, so attempts refused per client do not use
-// up everyone's allowance).
+// limitLogin applies the sign-in limits: per client IP and account, per
+// client IP, then site-wide. An attempt refused by one limit is not counted
+// by the next: failures on one account do not use up the address's
+// allowance for the others (which every client shares behind a proxy that
+// is not trusted), nor a client's the site's.
 func (s *Server) limitLogin() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ip, now := c.ClientIP(), s.now()
@@ -137,11 +153,15 @@ func (s *Server) limitLogin() gin.HandlerFunc {
 		if len(account) > maxAccountKey { // bounds the limiter's memory; no address is longer
 			account = account[:maxAccountKey]
 		}
-		if ok, retry := s.limits.loginIP.allow(ip, now); !ok {
+		if ok, retry := s.limits.loginIP.peek(ip, now); !ok { // before an account key is stored
 			s.abortLimited(c, rateLimited(retry))
 			return
 		}
 		if ok, retry := s.limits.loginAccount.allow(ip+" "+account, now); !ok {
+			s.abortLimited(c, rateLimited(retry))
+			return
+		}
+		if ok, retry := s.limits.loginIP.allow(ip, now); !ok {
 			s.abortLimited(c, rateLimited(retry))
 			return
 		}
