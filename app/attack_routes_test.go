@@ -70,7 +70,7 @@ func look(t *testing.T, a *testapp.App) world {
 		t.Fatal(err)
 	}
 	for _, u := range us {
-		w.Roles += u.Email + "=" + u.Role + "/" + strconv.FormatBool(u.Active()) + ";"
+		w.Roles += u.Email + "=" + u.Role + "/" + strconv.FormatBool(u.Active()) + "/" + u.PasswordHash + ";"
 	}
 	return w
 }
@@ -123,23 +123,24 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 
 		// Each POST route with a form that succeeds when sent from our own pages.
 		forms := map[string]url.Values{
-			"/requests/new":               {"type": {"access"}, "name": {"Bo"}, "email": {"bo@example.com"}},
-			"/requests/resend":            {"email": {"ana@example.com"}},
-			"/requests/:id/cancel":        {"token": {token}},
-			"/staff/login":                {"email": {"quinn@kactoily.example"}, "password": {agentPW}},
-			"/staff/logout":               {},
-			"/staff/requests/new":         {"type": {"deletion"}, "name": {"Pat"}, "email": {"pat@example.com"}, "identity_confirmed": {"Passport seen."}},
-			"/staff/requests/:id/assign":  {"assignee": {"me"}},
-			"/staff/requests/:id/note":    {"note": {"planted"}},
-			"/staff/requests/:id/advance": {"to": {models.StatusInProgress}},
-			"/staff/requests/:id/approve": {},
-			"/staff/requests/:id/deny":    {"reason": {"Planted reason."}},
-			"/staff/requests/:id/extend":  {"days": {"30"}, "reason": {"Planted reason."}},
-			"/staff/requests/:id/cancel":  {"reason": {"Planted reason."}},
-			"/staff/requests/:id/retry":   {"source": {"account"}},
-			"/staff/admin/staff":          {"name": {"Eve"}, "email": {"eve@kactoily.example"}, "role": {"admin"}, "password": {"correct horse battery"}},
-			"/staff/admin/staff/:sid":     {"role": {"admin"}},
-			"/api/v1/requests":            nil, // JSON below
+			"/requests/new":                    {"type": {"access"}, "name": {"Bo"}, "email": {"bo@example.com"}},
+			"/requests/resend":                 {"email": {"ana@example.com"}},
+			"/requests/:id/cancel":             {"token": {token}},
+			"/staff/login":                     {"email": {"quinn@kactoily.example"}, "password": {agentPW}},
+			"/staff/logout":                    {},
+			"/staff/requests/new":              {"type": {"deletion"}, "name": {"Pat"}, "email": {"pat@example.com"}, "identity_confirmed": {"Passport seen."}},
+			"/staff/requests/:id/assign":       {"assignee": {"me"}},
+			"/staff/requests/:id/note":         {"note": {"planted"}},
+			"/staff/requests/:id/advance":      {"to": {models.StatusInProgress}},
+			"/staff/requests/:id/approve":      {},
+			"/staff/requests/:id/deny":         {"reason": {"Planted reason."}},
+			"/staff/requests/:id/extend":       {"days": {"30"}, "reason": {"Planted reason."}},
+			"/staff/requests/:id/cancel":       {"reason": {"Planted reason."}},
+			"/staff/requests/:id/retry":        {"source": {"account"}},
+			"/staff/admin/staff":               {"name": {"Eve"}, "email": {"eve@kactoily.example"}, "role": {"admin"}, "password": {"correct horse battery"}},
+			"/staff/admin/staff/:sid":          {"role": {"admin"}},
+			"/staff/admin/staff/:sid/password": {},
+			"/api/v1/requests":                 nil, // JSON below
 		}
 		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10)}
 		var posts []string

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -29,6 +30,7 @@ type Config struct {
 	MailFrom         string
 	SupportEmail     string
 	ThirdParties     string // Name|email|types;… (default: the kinds the policy names)
+	TrustedProxies   string // CIDRs or IPs, comma-separated, whose X-Forwarded-For is believed (default: none)
 	Demo             bool
 	AutoMigrate      bool // apply migrations at start-up; off for multi-instance rollouts
 	Workers          bool // run background jobs in this instance
@@ -57,6 +59,7 @@ func (c *Config) settings() []setting {
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
 		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
 		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out[|what they hold];… (a scope such as sale_sharing instead of opt_out: only those opt-outs; \"none\" for nobody)", &c.ThirdParties, nil},
+		{"trusted-proxies", "PRIVACYDESK_TRUSTED_PROXIES", "load balancers or proxies whose X-Forwarded-For names the client: CIDRs or IPs, comma-separated (default: none)", &c.TrustedProxies, nil},
 		{"demo", "PRIVACYDESK_DEMO", "seed a demo store when the database is empty", nil, &c.Demo},
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
@@ -135,6 +138,9 @@ func (c *Config) normalize() error {
 		}
 		c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	}
+	if _, err := c.TrustedProxyList(); err != nil {
+		return fmt.Errorf("PRIVACYDESK_TRUSTED_PROXIES: %w", err)
+	}
 	if _, err := c.ThirdPartyList(); err != nil {
 		return fmt.Errorf("PRIVACYDESK_THIRD_PARTIES: %w", err)
 	}
@@ -176,4 +182,25 @@ func (c *Config) ThirdPartyList() ([]workflows.ThirdParty, error) {
 		return nil, nil
 	}
 	return workflows.ParseThirdParties(c.ThirdParties)
+}
+
+// TrustedProxyList returns the trusted proxies as CIDRs (a bare IP becomes
+// a /32 or /128); none when the setting is empty.
+func (c *Config) TrustedProxyList() ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if ip, err := netip.ParseAddr(p); err == nil {
+			p = netip.PrefixFrom(ip, ip.BitLen()).String()
+		}
+		pre, err := netip.ParsePrefix(p)
+		if err != nil || pre.Addr().Zone() != "" {
+			return nil, fmt.Errorf("%q is not a CIDR like 10.0.0.0/8 or an IP address", p)
+		}
+		out = append(out, pre.Masked().String())
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // Limits are the per-instance rate limits: at most N events per window per key.
@@ -18,12 +19,23 @@ type Limits struct {
 	IntakePerIP   int // filings per IP per window
 	ResendPerIP   int
 	ResendPerMail int
-	LoginPerIP    int // staff sign-in attempts per IP per window
-	Window        time.Duration
+	LoginPerIP    int // staff sign-in attempts per client IP per window, all accounts together
+	// LoginPerAccount is staff sign-in attempts per client IP for one
+	// account per window, so one client's failures for their account do
+	// not use up another's (even when both share an address, as every
+	// client does behind a proxy that is not trusted).
+	LoginPerAccount int
+	LoginPerSite    int // staff sign-in attempts per minute from all clients together
+	Window          time.Duration
 }
 
 // DefaultLimits suit a public privacy center.
-var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, LoginPerIP: 30, Window: time.Hour}
+var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, LoginPerIP: 100, LoginPerAccount: 20,
+	LoginPerSite: 120, Window: time.Hour}
+
+// siteWindow is the window of the site-wide sign-in limit: short, so a burst
+// that uses it up shuts sign-in for at most a minute.
+const siteWindow = time.Minute
 
 // window is a fixed-window counter keyed by client IP or email.
 type window struct {
@@ -46,6 +58,15 @@ func newWindow(limit int, length time.Duration) *window {
 // allow counts one event for key and reports whether it is within the
 // limit, and if not, how long until the window resets.
 func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
+	return w.take(key, now, true)
+}
+
+// peek reports what allow would, without counting anything.
+func (w *window) peek(key string, now time.Time) (bool, time.Duration) {
+	return w.take(key, now, false)
+}
+
+func (w *window) take(key string, now time.Time, count bool) (bool, time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if now.Sub(w.sweep) > w.length { // forget old keys so memory stays bounded
@@ -58,18 +79,23 @@ func (w *window) allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	s, ok := w.counts[key]
 	if !ok || now.Sub(s.start) >= w.length {
+		if !count {
+			return w.limit > 0, 0
+		}
 		s = &slot{start: now}
 		w.counts[key] = s
 	}
 	if s.n >= w.limit {
 		return false, s.start.Add(w.length).Sub(now)
 	}
-	s.n++
+	if count {
+		s.n++
+	}
 	return true, 0
 }
 
 type limiters struct {
-	intakeIP, resendIP, resendMail, loginIP *window
+	intakeIP, resendIP, resendMail, loginIP, loginAccount, loginSite *window
 }
 
 // newLimiters builds the limiters; a zero field takes its default.
@@ -85,10 +111,12 @@ func newLimiters(l Limits) *limiters {
 		l.Window = d.Window
 	}
 	return &limiters{
-		intakeIP:   newWindow(or(l.IntakePerIP, d.IntakePerIP), l.Window),
-		resendIP:   newWindow(or(l.ResendPerIP, d.ResendPerIP), l.Window),
-		resendMail: newWindow(or(l.ResendPerMail, d.ResendPerMail), l.Window),
-		loginIP:    newWindow(or(l.LoginPerIP, d.LoginPerIP), l.Window),
+		intakeIP:     newWindow(or(l.IntakePerIP, d.IntakePerIP), l.Window),
+		resendIP:     newWindow(or(l.ResendPerIP, d.ResendPerIP), l.Window),
+		resendMail:   newWindow(or(l.ResendPerMail, d.ResendPerMail), l.Window),
+		loginIP:      newWindow(or(l.LoginPerIP, d.LoginPerIP), l.Window),
+		loginAccount: newWindow(or(l.LoginPerAccount, d.LoginPerAccount), l.Window),
+		loginSite:    newWindow(or(l.LoginPerSite, d.LoginPerSite), siteWindow),
 	}
 }
 
@@ -113,13 +141,39 @@ func (s *Server) limitResend() gin.HandlerFunc {
 	}
 }
 
+// limitLogin applies the sign-in limits: per client IP and account, per
+// client IP, then site-wide. An attempt refused by one limit is not counted
+// by the next: failures on one account do not use up the address's
+// allowance for the others (which every client shares behind a proxy that
+// is not trusted), nor a client's the site's.
 func (s *Server) limitLogin() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ok, retry := s.limits.loginIP.allow(c.ClientIP(), s.now()); !ok {
+		ip, now := c.ClientIP(), s.now()
+		account := workflows.NormalizeEmail(c.PostForm("email"))
+		if len(account) > maxAccountKey { // bounds the limiter's memory; no address is longer
+			account = account[:maxAccountKey]
+		}
+		if ok, retry := s.limits.loginIP.peek(ip, now); !ok { // before an account key is stored
 			s.abortLimited(c, rateLimited(retry))
+			return
+		}
+		if ok, retry := s.limits.loginAccount.allow(ip+" "+account, now); !ok {
+			s.abortLimited(c, rateLimited(retry))
+			return
+		}
+		if ok, retry := s.limits.loginIP.allow(ip, now); !ok {
+			s.abortLimited(c, rateLimited(retry))
+			return
+		}
+		if ok, retry := s.limits.loginSite.allow("", now); !ok {
+			s.log.Warn("site-wide sign-in limit reached")
+			s.abortLimited(c, &models.Error{Code: models.ERateLimited, RetryAfter: retry,
+				Message: "There are too many sign-in attempts on this site right now. Please try again in a minute."})
 		}
 	}
 }
+
+const maxAccountKey = 320
 
 // allowResendFor applies the per-address limit, counted the same way for
 // known and unknown addresses so it reveals nothing.

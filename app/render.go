@@ -126,6 +126,8 @@ func statusFor(err error) int {
 		return http.StatusForbidden
 	case models.ERateLimited:
 		return http.StatusTooManyRequests
+	case models.EUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

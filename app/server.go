@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -38,6 +39,7 @@ type Service interface {
 	ListStaff(ctx context.Context) ([]models.StaffUser, error)
 	AddStaff(ctx context.Context, in workflows.NewStaff) (*models.StaffUser, error)
 	UpdateStaff(ctx context.Context, actor *models.StaffUser, id int64, role string, disabled bool) error
+	ResetStaffPassword(ctx context.Context, actor *models.StaffUser, id int64) (string, *models.StaffUser, error)
 	Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error)
 	RequestDetail(ctx context.Context, id string) (*workflows.Detail, error)
 	Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error)
@@ -87,6 +89,9 @@ type Options struct {
 	Limits   Limits
 	Sessions scs.Store        // staff sessions (nil: in memory, for tests of one instance)
 	Now      func() time.Time // the clock for deadlines shown and rate limits (nil: time.Now)
+	// TrustedProxies are the CIDRs of the proxies whose X-Forwarded-For
+	// names the client (nil: none; the client is the connection's peer).
+	TrustedProxies []string
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -110,7 +115,9 @@ func NewServer(o Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.routes()
+	if err := s.routes(o.TrustedProxies); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -138,11 +145,13 @@ func (s *Server) MetricsHandler() http.Handler {
 	})
 }
 
-func (s *Server) routes() {
+func (s *Server) routes(trustedProxies []string) error {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
-	_ = e.SetTrustedProxies(nil)
+	if err := e.SetTrustedProxies(trustedProxies); err != nil {
+		return fmt.Errorf("trusted proxies: %w", err)
+	}
 	e.Use(s.recoverer(), s.observe(), s.securityHeaders(), limitBody(maxBody), s.refuseBadBytes)
 	e.NoRoute(func(c *gin.Context) { s.notFound(c) })
 	e.NoMethod(func(c *gin.Context) {
@@ -187,6 +196,7 @@ func (s *Server) routes() {
 	admin.GET("/admin/staff", s.handleStaffAdmin)
 	admin.POST("/admin/staff", s.handleStaffAdd)
 	admin.POST("/admin/staff/:sid", s.handleStaffUpdate)
+	admin.POST("/admin/staff/:sid/password", s.handleStaffPasswordReset)
 	admin.GET("/reports", s.handleReport)
 	admin.GET("/reports.csv", s.handleReportCSV)
 
@@ -194,6 +204,7 @@ func (s *Server) routes() {
 	api.POST("/requests", s.limitIntake(), s.handleAPICreate)
 	api.GET("/requests/:id", s.handleAPIGet)
 	s.engine = e
+	return nil
 }
 
 func (s *Server) handleReady(c *gin.Context) {

@@ -18,13 +18,22 @@ type staffForm struct {
 	Password string `form:"password"`
 }
 
+// resetShown is a new password shown once to the admin who reset it.
+type resetShown struct {
+	Name, Email, Password string
+}
+
 func (s *Server) renderStaffAdmin(c *gin.Context, status int, f staffForm, err error) {
+	s.renderStaffAdminWith(c, status, f, err, nil)
+}
+
+func (s *Server) renderStaffAdminWith(c *gin.Context, status int, f staffForm, err error, reset *resetShown) {
 	list, lerr := s.svc.ListStaff(c.Request.Context())
 	if lerr != nil {
 		s.fail(c, 0, lerr)
 		return
 	}
-	v := view{Title: "Staff", Form: f, Data: gin.H{"Staff": list}}
+	v := view{Title: "Staff", Form: f, Data: gin.H{"Staff": list, "Reset": reset}}
 	if err != nil {
 		v.Error, v.Fields = models.ErrorMessage(err), models.ErrorFields(err)
 	}
@@ -69,4 +78,26 @@ func (s *Server) handleStaffUpdate(c *gin.Context) {
 	}
 	s.flash(c, "Account updated.")
 	c.Redirect(http.StatusSeeOther, "/staff/admin/staff")
+}
+
+// handleStaffPasswordReset sets a generated password and shows it in this
+// answer only: never in a redirect's flash, which the session (a database
+// row) would hold.
+func (s *Server) handleStaffPasswordReset(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("sid"), 10, 64)
+	if err != nil {
+		s.notFound(c)
+		return
+	}
+	password, u, err := s.svc.ResetStaffPassword(c.Request.Context(), staff(c), id)
+	if err != nil {
+		if code := models.ErrorCode(err); code == models.EForbidden || code == models.ENotFound {
+			s.renderStaffAdmin(c, statusFor(err), staffForm{Role: models.RoleAgent}, err)
+			return
+		}
+		s.fail(c, 0, err)
+		return
+	}
+	s.renderStaffAdminWith(c, http.StatusOK, staffForm{Role: models.RoleAgent}, nil,
+		&resetShown{Name: u.Name, Email: u.Email, Password: password})
 }

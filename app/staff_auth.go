@@ -12,9 +12,10 @@ import (
 )
 
 const (
-	sessionStaffKey = "staff_id"
-	sessionFlashKey = "flash"
-	ctxStaffKey     = "staff"
+	sessionStaffKey   = "staff_id"
+	sessionVersionKey = "staff_version" // the account's SessionVersion at sign-in
+	sessionFlashKey   = "flash"
+	ctxStaffKey       = "staff"
 )
 
 type loginForm struct {
@@ -45,7 +46,10 @@ func (s *Server) handleLogin(c *gin.Context) {
 	u, err := s.svc.Authenticate(c.Request.Context(), f.Email, f.Password)
 	if err != nil {
 		status := statusFor(err)
-		if status >= 500 {
+		if models.ErrorCode(err) == models.EUnavailable {
+			s.log.Warn("sign-in refused: too many at once")
+			setRetryAfter(c, err)
+		} else if status >= 500 {
 			s.fail(c, status, err)
 			return
 		}
@@ -60,6 +64,7 @@ func (s *Server) handleLogin(c *gin.Context) {
 		return
 	}
 	s.sessions.Put(ctx, sessionStaffKey, u.ID)
+	s.sessions.Put(ctx, sessionVersionKey, u.SessionVersion)
 	s.sessions.Put(ctx, "signed_in_at", time.Now().Unix())
 	s.log.Info("staff signed in", "staff_id", u.ID)
 	c.Redirect(http.StatusSeeOther, safeNext(f.Next))
@@ -74,16 +79,25 @@ func (s *Server) handleLogout(c *gin.Context) {
 }
 
 // staffFromSession returns the signed-in, still active staff member, or nil.
+// A session from before the account was disabled, or its role or password
+// changed (an older session version), is ended here: the change deleted
+// it, and this catches one a request still in flight wrote back.
 func (s *Server) staffFromSession(c *gin.Context) *models.StaffUser {
-	id := s.sessions.GetInt64(c.Request.Context(), sessionStaffKey)
+	ctx := c.Request.Context()
+	id := s.sessions.GetInt64(ctx, sessionStaffKey)
 	if id == 0 {
 		return nil
 	}
-	u, err := s.svc.StaffMember(c.Request.Context(), id)
-	if err != nil {
-		return nil
+	u, err := s.svc.StaffMember(ctx, id)
+	if err == nil && u.SessionVersion == s.sessions.GetInt64(ctx, sessionVersionKey) {
+		return u
 	}
-	return u
+	if models.ErrorCode(err) == models.EUnauthorized || err == nil {
+		if derr := s.sessions.Destroy(ctx); derr != nil {
+			s.log.Error("end stale staff session", "err", derr)
+		}
+	}
+	return nil
 }
 
 // requireStaff lets only signed-in staff through; others go to the sign-in page.

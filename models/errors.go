@@ -15,6 +15,7 @@ const (
 	EForbidden    = "forbidden"
 	ERateLimited  = "rate_limited"
 	EGone         = "gone"
+	EUnavailable  = "unavailable" // busy: try again after RetryAfter
 	EInternal     = "internal"
 )
 
@@ -27,7 +28,7 @@ type Error struct {
 	Code       string
 	Message    string
 	Fields     map[string]string
-	RetryAfter time.Duration // with ERateLimited: when to try again
+	RetryAfter time.Duration // with ERateLimited or EUnavailable: when to try again
 }
 
 func (e *Error) Error() string {

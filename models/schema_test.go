@@ -45,7 +45,7 @@ var dbTypes = map[string]map[schema.DataType][]string{
 // notModelled are tables no GORM model maps, with the reason.
 var notModelled = map[string]string{
 	"goose_db_version": "goose's own",
-	"sessions":         "scs's session store, read and written by scs itself",
+	"sessions":         "staff sessions, read and written through models.SessionStore for scs",
 }
 
 // assertSchemaMatchesModels compares every model with its migrated table,

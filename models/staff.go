@@ -25,8 +25,11 @@ type StaffUser struct {
 	LockedUntil  *time.Time
 	LastLoginAt  *time.Time
 	DisabledAt   *time.Time
-	CreatedAt    time.Time `gorm:"not null"`
-	UpdatedAt    time.Time `gorm:"not null"`
+	// SessionVersion is copied into each session at sign-in; raising it
+	// (disable, role or password change) ends every older session at once.
+	SessionVersion int64     `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
 }
 
 // TableName keeps the table name short and stable.

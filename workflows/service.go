@@ -57,6 +57,7 @@ type Service struct {
 	jobs    *river.Client[*sql.Tx]
 	sources []Source
 	filing  chan struct{} // slots for filings in a transaction at once
+	signIns *signInGate   // bounds password checks at once
 }
 
 // Deps are what NewService wires together.
@@ -71,6 +72,9 @@ type Deps struct {
 	Metrics  *Metrics
 	Jobs     JobOptions
 	Sources  []Source // nil: Sources()
+	// SignInsAtOnce bounds the sign-ins checking a password at the same
+	// time (0: one per CPU).
+	SignInsAtOnce int
 }
 
 // NewService builds the service and its River client. The database must be migrated.
@@ -78,7 +82,7 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		DB: d.DB, Store: d.Store, Mailer: d.Mailer, Renderer: d.Renderer, Log: d.Log,
 		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources,
-		filing: make(chan struct{}, maxFilingsAtOnce),
+		filing: make(chan struct{}, maxFilingsAtOnce), signIns: newSignInGate(d.SignInsAtOnce),
 	}
 	if s.sources == nil {
 		s.sources = Sources()

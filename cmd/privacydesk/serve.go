@@ -102,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	thirdParties, _ := cfg.ThirdPartyList() // checked by LoadConfig
+	trustedProxies, _ := cfg.TrustedProxyList()
 	mailer, err := newMailer(cfg, log)
 	if err != nil {
 		return err
@@ -128,7 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer sessions.stop()
 	srv, err := app.NewServer(app.Options{
 		Service: svc, Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
-		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store,
+		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
 	})
 	if err != nil {
 		return err

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/postgresstore"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/kactoily/privacydesk/app"
@@ -30,12 +28,9 @@ type sessions struct {
 
 // sessionStore keeps staff sessions in the app database, so any instance
 // can serve any staff member and a sign-out ends the session everywhere.
+// Each session row names its staff member, so disabling one ends theirs.
 func sessionStore(db *models.DB) sessions {
-	if db.Dialect == models.DialectPostgres {
-		st := postgresstore.NewWithCleanupInterval(db.SQL, 10*time.Minute)
-		return sessions{st, st.StopCleanup}
-	}
-	st := sqlite3store.NewWithCleanupInterval(db.SQL, 10*time.Minute)
+	st := models.NewSessionStore(db, 10*time.Minute)
 	return sessions{st, st.StopCleanup}
 }
 

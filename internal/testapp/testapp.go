@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/postgresstore"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -77,6 +75,10 @@ type Options struct {
 	// all of them). An empty list collects nothing, so a verified request
 	// stays verified until staff move it on.
 	Sources []workflows.Source
+	// SignInsAtOnce bounds the password checks at once (0: one per CPU).
+	SignInsAtOnce int
+	// TrustedProxies are passed to the server (nil: none).
+	TrustedProxies []string
 }
 
 // New builds the application on a fresh database of the dialect.
@@ -114,7 +116,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
-		Sources:  o.Sources,
+		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +126,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 		sessions = sessionStore(t, db)
 	}
 	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
-		Policy: "Privacy Policy\n\nWe keep your data safe."})
+		Policy: "Privacy Policy\n\nWe keep your data safe.", TrustedProxies: o.TrustedProxies})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,15 +151,10 @@ func New(t testing.TB, dialect string, o Options) *App {
 	return a
 }
 
-// sessionStore is the scs store serve uses for the dialect, with its
-// cleanup goroutine stopped when the test ends (before the database closes).
+// sessionStore is the session store serve uses, with its cleanup goroutine
+// stopped when the test ends (before the database closes).
 func sessionStore(t testing.TB, db *models.DB) scs.Store {
-	if db.Dialect == models.DialectPostgres {
-		st := postgresstore.New(db.SQL)
-		t.Cleanup(st.StopCleanup)
-		return st
-	}
-	st := sqlite3store.New(db.SQL)
+	st := models.NewSessionStore(db, 5*time.Minute)
 	t.Cleanup(st.StopCleanup)
 	return st
 }
