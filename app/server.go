@@ -52,6 +52,8 @@ type Service interface {
 	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
 	ErasurePlan(ctx context.Context, id string) ([]workflows.Plan, error)
 	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
+	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
+	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
 }
 
 var _ Service = (*workflows.Service)(nil)
@@ -171,6 +173,9 @@ func (s *Server) routes() {
 	st.POST("/requests/:id/extend", s.handleExtend)
 	st.POST("/requests/:id/cancel", s.handleStaffCancel)
 	st.POST("/requests/:id/retry", s.handleRetryCollection)
+	st.POST("/requests/:id/retry-erasure", s.handleRetryErasure)
+	st.POST("/requests/:id/escalate", s.handleEscalate)
+	st.GET("/requests/:id/:action", s.handleActionGet)
 	admin := st.Group("", s.requireAdmin)
 	admin.GET("/admin/staff", s.handleStaffAdmin)
 	admin.POST("/admin/staff", s.handleStaffAdd)

@@ -130,3 +130,12 @@ func MoveStatusCount(ctx context.Context, tx *gorm.DB, from, to string) error {
 		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("request_status_counts.n + 1")}),
 	}).Create(&StatusCount{Status: to, N: 1}).Error
 }
+
+// OpenRequestsLike returns the other open requests of r's type from r's
+// email, oldest first, at most 10 (the requests_email_type index).
+func OpenRequestsLike(ctx context.Context, db *gorm.DB, r *Request) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).Where("email = ? AND type = ? AND id <> ? AND queue IN ?", r.Email, r.Type, r.ID,
+		[]string{QueueOpen, QueuePending}).Order("created_at, id").Limit(10).Find(&rs).Error
+	return rs, err
+}

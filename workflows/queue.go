@@ -37,6 +37,42 @@ type Detail struct {
 	Collections []CollectionView
 	Notices     []models.ThirdPartyNotice
 	Export      *models.Export
+
+	// FoundNothing: every source was searched and none holds a record.
+	FoundNothing bool
+	// Others are the requester's other open requests of the same type.
+	Others []models.Request
+	// Erasures is what erasure did per source so far (deletions).
+	Erasures []ErasureState
+}
+
+// Admins returns the active privacy admins, for handing a request over.
+func (d *Detail) Admins() []models.StaffUser {
+	var out []models.StaffUser
+	for _, u := range d.Staff {
+		if u.Active() && u.IsAdmin() {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// StaffName returns the name of the staff member an audit event's actor
+// (their email) names, or the actor as it is for the requester and the
+// system.
+func (d *Detail) StaffName(actor string) string {
+	for _, u := range d.Staff {
+		if u.Email == actor {
+			return u.Name
+		}
+	}
+	switch actor {
+	case "customer":
+		return "the requester"
+	case "system":
+		return "Privacy Desk"
+	}
+	return actor
 }
 
 // CollectionView is one source's collection as the staff preview shows it.
@@ -71,6 +107,7 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 	if err != nil {
 		return nil, err
 	}
+	d.FoundNothing = len(cs) > 0
 	for _, c := range cs {
 		v := CollectionView{Collection: c}
 		if err := json.Unmarshal([]byte(c.Counts), &v.Counts); err != nil {
@@ -80,12 +117,24 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 			return nil, fmt.Errorf("collection %s samples: %w", c.Source, err)
 		}
 		d.Collections = append(d.Collections, v)
+		for _, n := range v.Counts {
+			d.FoundNothing = d.FoundNothing && n == 0
+		}
+		d.FoundNothing = d.FoundNothing && c.Status == models.CollectDone
 	}
 	if d.Notices, err = models.NoticesFor(ctx, db, id); err != nil {
 		return nil, err
 	}
 	if e, err := models.LatestExport(ctx, db, id); err == nil {
 		d.Export = e
+	}
+	if d.Others, err = models.OpenRequestsLike(ctx, db, r); err != nil {
+		return nil, err
+	}
+	if r.Type == models.TypeDeletion {
+		if d.Erasures, err = s.ErasureStates(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	for i := range d.Staff {
 		if r.AssigneeID != nil && d.Staff[i].ID == *r.AssigneeID {
