@@ -64,6 +64,8 @@ var funcs = template.FuncMap{
 	"dueBadge":   dueBadge,
 	"age":        age,
 	"lower":      strings.ToLower,
+	"sortLink":   sortLink,
+	"ariaSort":   ariaSort,
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0

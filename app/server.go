@@ -37,7 +37,7 @@ type Service interface {
 	ListStaff(ctx context.Context) ([]models.StaffUser, error)
 	AddStaff(ctx context.Context, in workflows.NewStaff) (*models.StaffUser, error)
 	UpdateStaff(ctx context.Context, actor *models.StaffUser, id int64, role string, disabled bool) error
-	Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error)
+	Queue(ctx context.Context, f models.QueueFilter) (*workflows.QueuePage, error)
 	RequestDetail(ctx context.Context, id string) (*workflows.Detail, error)
 	Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error)
 	AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error

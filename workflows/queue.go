@@ -9,20 +9,47 @@ import (
 	"github.com/kactoily/privacydesk/models"
 )
 
-// Queue returns one page of the staff queue and the counts per status.
-func (s *Service) Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error) {
+// QueuePage is one page of the staff queue with what the page shows around it.
+type QueuePage struct {
+	models.QueueWindow
+	Total       int64 // requests the filter selects, at most models.QueueTotalCap+1
+	TotalCapped bool  // there are more than models.QueueTotalCap
+	Counts      map[string]int64
+}
+
+// Queue returns one page of the staff queue, its total and the counts per status.
+func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, error) {
 	f.Now = s.now()
 	// Emails are stored lower-case and ids upper-case: search either way.
 	f.Search = NormalizeEmail(f.Search)
 	if strings.HasPrefix(f.Search, "pd-") {
 		f.Search = strings.ToUpper(f.Search)
 	}
-	rows, next, err := models.QueuePage(ctx, s.DB.DB, f)
+	w, err := models.QueueSlice(ctx, s.DB.DB, f)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	counts, err := models.StatusCounts(ctx, s.DB.DB)
-	return rows, next, counts, err
+	p := &QueuePage{QueueWindow: w}
+	if p.Counts, err = models.StatusCounts(ctx, s.DB.DB); err != nil {
+		return nil, err
+	}
+	// The whole open queue, or one status, is counted already; anything
+	// narrower is counted, up to a cap so a total stays cheap.
+	plain := f.Type == "" && f.Assignee == "" && f.Due == "" && f.Search == ""
+	switch {
+	case plain && f.Status != "":
+		p.Total = p.Counts[f.Status]
+	case plain && !f.Hidden:
+		for _, st := range []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval, models.StatusFulfilling} {
+			p.Total += p.Counts[st]
+		}
+	default:
+		if p.Total, err = models.CountQueue(ctx, s.DB.DB, f); err != nil {
+			return nil, err
+		}
+	}
+	p.TotalCapped = p.Total > models.QueueTotalCap
+	return p, nil
 }
 
 // Detail is everything a staff member sees on a request's page.
