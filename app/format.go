@@ -27,6 +27,8 @@ func human(key string) string {
 	if w, ok := words[key]; ok {
 		return capitalize(w)
 	}
+	// Values are shown as money and sizes, so the unit leaves the name.
+	key = strings.TrimSuffix(strings.TrimSuffix(key, "_cents"), "_bytes")
 	return capitalize(strings.ReplaceAll(key, "_", " "))
 }
 
