@@ -47,7 +47,7 @@ func plural(n int, noun string) string {
 	switch {
 	case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "sh"), strings.HasSuffix(noun, "ch"), strings.HasSuffix(noun, "x"):
 		noun += "es"
-	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+	case strings.HasSuffix(noun, "y") && len(noun) > 1 && !strings.ContainsAny(noun[len(noun)-2:len(noun)-1], "aeiou"):
 		noun = noun[:len(noun)-1] + "ies"
 	default:
 		noun += "s"
