@@ -142,6 +142,8 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 			"/staff/admin/staff/:sid/password": {},
 			"/api/v1/requests":                 nil, // JSON below
 		}
+		forms["/staff/requests/:id/retry-erasure"] = url.Values{"source": {"account"}}
+		forms["/staff/requests/:id/escalate"] = url.Values{"admin": {strconv.FormatInt(root.ID, 10)}, "note": {"Planted note."}}
 		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10)}
 		var posts []string
 		for _, r := range allRoutes(t) {

@@ -47,13 +47,25 @@ var funcs = template.FuncMap{
 		}
 		return "—"
 	},
-	"datetime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
-	"event":     eventText,
-	"daysLeft":  daysLeft,
-	"dueClass":  dueClass,
-	"mask":      maskEmail,
-	"queueLink": queueLink,
-	"itoa":      itoa,
+	"datetime":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	"event":      eventText,
+	"daysLeft":   daysLeft,
+	"dueClass":   dueClass,
+	"mask":       maskEmail,
+	"queueLink":  queueLink,
+	"itoa":       itoa,
+	"human":      human,
+	"countOf":    countOf,
+	"fieldText":  fieldText,
+	"bytes":      byteSize,
+	"yesNo":      yesNo,
+	"eventLabel": eventLabel,
+	"emailKind":  emailKind,
+	"dueBadge":   dueBadge,
+	"age":        age,
+	"lower":      strings.ToLower,
+	"sortLink":   sortLink,
+	"ariaSort":   ariaSort,
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0
@@ -160,7 +172,34 @@ func (s *Server) fail(c *gin.Context, status int, err error) {
 		c.JSON(status, gin.H{"error": body})
 		return
 	}
+	if isStaffPath(c) {
+		s.failStaff(c, status, msg)
+		return
+	}
 	s.render(c, status, "message", view{Title: titleFor(status), Error: msg, NoIndex: true})
+}
+
+func isStaffPath(c *gin.Context) bool {
+	p := c.Request.URL.Path
+	return p == "/staff" || strings.HasPrefix(p, "/staff/")
+}
+
+// failStaff answers an error under /staff/ in the staff layout, with a way
+// back to the queue (and to the request, when the path names one that
+// exists), instead of the customer pages' links. Routes that did not pass
+// requireStaff (unknown paths, wrong methods) look the session up here.
+func (s *Server) failStaff(c *gin.Context, status int, msg string) {
+	c.Header("Cache-Control", "no-store")
+	u := staff(c)
+	if u == nil && status != http.StatusUnauthorized {
+		u = s.staffFromSession(c)
+	}
+	back := ""
+	if id := c.Param("id"); id != "" && u != nil && status != http.StatusNotFound {
+		back = requestPath(id)
+	}
+	s.render(c, status, "staff_message", view{Title: titleFor(status), Error: msg, NoIndex: true, Staff: u,
+		Data: gin.H{"Back": back}})
 }
 
 func titleFor(status int) string {
@@ -173,6 +212,12 @@ func titleFor(status int) string {
 		return "Please slow down"
 	case http.StatusConflict:
 		return "This cannot be done now"
+	case http.StatusMethodNotAllowed:
+		return "This address is not a page"
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusUnauthorized:
+		return "Please sign in"
 	}
 	if status >= 500 {
 		return "Something went wrong"

@@ -40,7 +40,7 @@ type Service interface {
 	AddStaff(ctx context.Context, in workflows.NewStaff) (*models.StaffUser, error)
 	UpdateStaff(ctx context.Context, actor *models.StaffUser, id int64, role string, disabled bool) error
 	ResetStaffPassword(ctx context.Context, actor *models.StaffUser, id int64) (string, *models.StaffUser, error)
-	Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error)
+	Queue(ctx context.Context, f models.QueueFilter) (*workflows.QueuePage, error)
 	RequestDetail(ctx context.Context, id string) (*workflows.Detail, error)
 	Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error)
 	AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error
@@ -55,6 +55,8 @@ type Service interface {
 	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
 	ErasurePlan(ctx context.Context, id string) ([]workflows.Plan, error)
 	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
+	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
+	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
 }
 
 var _ Service = (*workflows.Service)(nil)
@@ -192,6 +194,9 @@ func (s *Server) routes(trustedProxies []string) error {
 	st.POST("/requests/:id/extend", s.handleExtend)
 	st.POST("/requests/:id/cancel", s.handleStaffCancel)
 	st.POST("/requests/:id/retry", s.handleRetryCollection)
+	st.POST("/requests/:id/retry-erasure", s.handleRetryErasure)
+	st.POST("/requests/:id/escalate", s.handleEscalate)
+	st.GET("/requests/:id/:action", s.handleActionGet)
 	admin := st.Group("", s.requireAdmin)
 	admin.GET("/admin/staff", s.handleStaffAdmin)
 	admin.POST("/admin/staff", s.handleStaffAdd)

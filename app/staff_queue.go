@@ -12,6 +12,9 @@ import (
 	"github.com/kactoily/privacydesk/models"
 )
 
+// queuePageSize is how many requests a queue page shows.
+const queuePageSize = 50
+
 // queueQuery is the queue page's filter form.
 type queueQuery struct {
 	Status   string `form:"status"`
@@ -20,32 +23,56 @@ type queueQuery struct {
 	Due      string `form:"due"`
 	Q        string `form:"q"`
 	Hidden   bool   `form:"hidden"`
-	After    string `form:"after"` // cursor: RFC 3339 time + "~" + id
+	Sort     string `form:"sort"`
+	After    string `form:"after"`  // cursor: RFC 3339 time + "~" + id
+	Before   string `form:"before"` // the same, for the previous page
+	From     string `form:"n"`      // how many rows come before this page (for "51–100 of 120")
 }
 
-func (q queueQuery) filter(me int64) (models.QueueFilter, error) {
-	f := models.QueueFilter{Status: q.Status, Type: q.Type, Assignee: q.Assignee, StaffID: me, Due: q.Due, Search: q.Q, Hidden: q.Hidden}
+// Filtered reports whether anything narrows the queue from its default.
+func (q queueQuery) Filtered() bool {
+	return q.Status != "" || q.Type != "" || q.Assignee != "" || q.Due != "" || q.Q != "" || q.Hidden
+}
+
+func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
+	f := models.QueueFilter{Status: q.Status, Type: q.Type, Assignee: q.Assignee, StaffID: me, Due: q.Due, Search: q.Q,
+		Hidden: q.Hidden, Sort: q.Sort, Limit: queuePageSize}
 	allStatuses := []string{models.StatusPendingVerification, models.StatusVerified, models.StatusInProgress,
 		models.StatusAwaitingApproval, models.StatusFulfilling, models.StatusCompleted, models.StatusDenied,
 		models.StatusCancelled, models.StatusExpired}
+	from, ferr := strconv.Atoi(q.From)
 	switch {
 	case q.Status != "" && !slices.Contains(allStatuses, q.Status),
 		q.Type != "" && !slices.Contains(models.RequestTypes, q.Type),
 		q.Assignee != "" && q.Assignee != "me" && q.Assignee != "unassigned",
 		q.Due != "" && q.Due != "soon" && q.Due != "overdue",
+		q.Sort != "" && !slices.Contains(models.QueueSorts, q.Sort),
 		len(q.Q) > 320:
-		return f, models.Errorf(models.EInvalid, "That filter is not one the queue knows.")
+		return f, 0, models.Errorf(models.EInvalid, "That filter is not one the queue knows.")
+	case q.From != "" && (ferr != nil || from < 0 || from > 100_000_000):
+		return f, 0, models.Errorf(models.EInvalid, "That page link is not valid.")
 	}
-	if q.After != "" {
-		at, id, ok := cutLast(q.After, "~")
-		t, err := time.Parse(time.RFC3339Nano, at)
-		if !ok || err != nil || id == "" {
-			return f, models.Errorf(models.EInvalid, "That page link is not valid.")
-		}
-		f.After = &models.Cursor{At: t, ID: id}
+	var err error
+	if f.After, err = parseCursor(q.After); err == nil {
+		f.Before, err = parseCursor(q.Before)
 	}
-	return f, nil
+	return f, from, err
 }
+
+// parseCursor reads a page link's cursor; "" is none.
+func parseCursor(v string) (*models.Cursor, error) {
+	if v == "" {
+		return nil, nil
+	}
+	at, id, ok := cutLast(v, "~")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if !ok || err != nil || id == "" {
+		return nil, models.Errorf(models.EInvalid, "That page link is not valid.")
+	}
+	return &models.Cursor{At: t, ID: id}, nil
+}
+
+func formatCursor(c *models.Cursor) string { return c.At.UTC().Format(time.RFC3339Nano) + "~" + c.ID }
 
 func cutLast(s, sep string) (string, string, bool) {
 	for i := len(s) - len(sep); i >= 0; i-- {
@@ -56,28 +83,59 @@ func cutLast(s, sep string) (string, string, bool) {
 	return s, "", false
 }
 
+// pageLink is the queue's address with its filters and sort, at a cursor.
+func pageLink(base url.Values, key string, c *models.Cursor, from int) string {
+	v := url.Values{}
+	for k, vs := range base {
+		if k != "after" && k != "before" && k != "n" {
+			v[k] = vs
+		}
+	}
+	if c != nil {
+		v.Set(key, formatCursor(c))
+		if from > 0 {
+			v.Set("n", strconv.Itoa(from))
+		}
+	}
+	return "/staff/queue?" + v.Encode()
+}
+
 func (s *Server) handleQueue(c *gin.Context) {
 	var q queueQuery
 	_ = c.ShouldBindQuery(&q)
 	me := staff(c)
-	f, err := q.filter(me.ID)
+	f, from, err := q.filter(me.ID)
 	if err != nil {
 		s.fail(c, http.StatusBadRequest, err)
 		return
 	}
-	rows, next, counts, err := s.svc.Queue(c.Request.Context(), f)
+	p, err := s.svc.Queue(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, 0, err)
 		return
 	}
-	nextURL := ""
-	if next != nil {
-		v := c.Request.URL.Query()
-		v.Set("after", next.At.UTC().Format(time.RFC3339Nano)+"~"+next.ID)
-		nextURL = "/staff/queue?" + v.Encode()
+	if p.Prev == nil {
+		from = 0 // the first page, however it was reached
+	}
+	base := c.Request.URL.Query()
+	links := gin.H{"First": "", "Prev": "", "Next": ""}
+	if p.Prev != nil {
+		links["First"] = pageLink(base, "", nil, 0)
+		links["Prev"] = pageLink(base, "before", p.Prev, from-queuePageSize)
+		if from <= queuePageSize {
+			links["Prev"] = links["First"]
+		}
+	}
+	if p.Next != nil {
+		links["Next"] = pageLink(base, "after", p.Next, from+len(p.Rows))
+	}
+	sortBy := q.Sort
+	if sortBy == "" {
+		sortBy = "due"
 	}
 	s.renderStaff(c, http.StatusOK, "staff_queue", view{Title: "Queue", Form: q, Data: gin.H{
-		"Rows": rows, "Next": nextURL, "Counts": counts, "Now": s.now(), "FirstPage": q.After == "",
+		"Rows": p.Rows, "Links": links, "Counts": p.Counts, "Now": s.now(), "Sort": sortBy,
+		"From": from + 1, "To": from + len(p.Rows), "Total": p.Total, "Capped": p.TotalCapped,
 		"Statuses": []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval,
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
 			models.StatusPendingVerification, models.StatusExpired},
@@ -147,3 +205,25 @@ func queueLink(params ...string) string {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// sortLink is the queue, as filtered, sorted by a column: by it oldest
+// first, or newest first when it is sorted oldest first already.
+func sortLink(q queueQuery, column, current string) string {
+	to := column
+	if current == column {
+		to = "-" + column
+	}
+	return queueLink("status", q.Status, "type", q.Type, "assignee", q.Assignee, "due", q.Due, "q", q.Q,
+		"hidden", map[bool]string{true: "true"}[q.Hidden], "sort", to)
+}
+
+// ariaSort is a column header's aria-sort for the current sort.
+func ariaSort(column, current string) string {
+	switch current {
+	case column:
+		return "ascending"
+	case "-" + column:
+		return "descending"
+	}
+	return "none"
+}

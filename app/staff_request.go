@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,47 +15,92 @@ import (
 
 func requestPath(id string) string { return "/staff/requests/" + url.PathEscape(id) }
 
+// actionForm is what staff typed into one of the request page's forms. A
+// refused action shows the page again with it, so nothing typed is lost.
+type actionForm struct {
+	Action string // the form: deny, extend, cancel, note, escalate, assign
+	Reason string `form:"reason"`
+	Choice string `form:"reason_choice"`
+	Days   string `form:"days"`
+	Note   string `form:"note"`
+	Admin  string `form:"admin"`
+}
+
+// denyReason is the reason a denial gives: the canned one picked or the
+// one written. Both at once (and different) is refused, not silently
+// resolved, because the agent meant one of them.
+func (f actionForm) denyReason() (string, error) {
+	typed, choice := strings.TrimSpace(f.Reason), strings.TrimSpace(f.Choice)
+	switch {
+	case typed != "" && choice != "" && typed != choice:
+		msg := "Pick one of the reasons or write your own, not both."
+		return "", &models.Error{Code: models.EInvalid, Message: msg, Fields: map[string]string{"reason": msg}}
+	case typed != "":
+		return typed, nil
+	}
+	return choice, nil
+}
+
 func (s *Server) handleStaffRequest(c *gin.Context) {
 	d, err := s.svc.RequestDetail(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.fail(c, 0, err)
 		return
 	}
-	s.renderStaffRequest(c, http.StatusOK, d, "", nil)
+	s.renderStaffRequest(c, http.StatusOK, d, actionForm{Days: "30"}, nil)
 }
 
-func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Detail, errMsg string, fields map[string]string) {
+// handleActionGet answers a GET on an action's address (a reload of a
+// refused form, a bookmarked or retyped address) with the request's page.
+func (s *Server) handleActionGet(c *gin.Context) {
+	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate"}
+	if !slices.Contains(actions, c.Param("action")) {
+		s.notFound(c)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, requestPath(c.Param("id")))
+}
+
+func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Detail, f actionForm, err error) {
 	r := d.Request
 	var plan []workflows.Plan
-	var results []workflows.Result
-	var err error
 	if r.Type == models.TypeDeletion && r.Status == models.StatusAwaitingApproval {
-		if plan, err = s.svc.ErasurePlan(c.Request.Context(), r.ID); err != nil {
-			s.fail(c, 0, err)
+		var perr error
+		if plan, perr = s.svc.ErasurePlan(c.Request.Context(), r.ID); perr != nil {
+			s.fail(c, 0, perr)
 			return
 		}
 	}
-	if r.Type == models.TypeDeletion {
-		if results, err = s.svc.ErasureResults(c.Request.Context(), r.ID); err != nil {
-			s.fail(c, 0, err)
-			return
-		}
+	if f.Days == "" {
+		f.Days = "30"
 	}
-	s.renderStaff(c, status, "staff_request", view{Title: "Request " + r.ID, Error: errMsg, Fields: fields, Data: gin.H{
-		"D": d, "R": r, "Now": s.now(), "Plan": plan, "Results": results, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
-		"CanApprove": r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || staff(c).IsAdmin()),
-		"CanDeny":    workflows.CanTransition(r.Status, models.StatusDenied),
-		"CanCancel":  workflows.CanTransition(r.Status, models.StatusCancelled),
-		"CanStart":   workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
-		"CanReview":  r.Status == models.StatusInProgress,
-		"CanExtend":  r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
-	}})
+	v := view{Title: "Request " + r.ID, Form: f}
+	if err != nil {
+		v.Error, v.Fields = models.ErrorMessage(err), models.ErrorFields(err)
+	}
+	me := staff(c)
+	v.Data = gin.H{
+		"D": d, "R": r, "Now": s.now(), "Plan": plan, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
+		"NoDataReason": workflows.DenialReasons[1],
+		"CanApprove":   r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
+		"CanDeny":      workflows.CanTransition(r.Status, models.StatusDenied),
+		"CanCancel":    workflows.CanTransition(r.Status, models.StatusCancelled),
+		"CanStart":     workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
+		"CanReview":    r.Status == models.StatusInProgress,
+		"CanExtend":    r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
+		"CanEscalate":  r.Open() && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
+	}
+	s.renderStaff(c, status, "staff_request", v)
 }
 
 // act runs a staff action and answers with a redirect back to the request
-// and a flash, or re-renders the page with the error.
-func (s *Server) act(c *gin.Context, done string, f func() error) {
-	if err := f(); err != nil {
+// and a flash, or shows the page again with the error next to the form
+// and what was typed in it (422 or 409, so a script sees the refusal).
+func (s *Server) act(c *gin.Context, action, done string, f func(form actionForm) error) {
+	var form actionForm
+	_ = c.ShouldBind(&form)
+	form.Action = action
+	if err := f(form); err != nil {
 		code := models.ErrorCode(err)
 		if code == models.EInternal || code == models.ENotFound || code == models.EForbidden {
 			s.fail(c, 0, err)
@@ -65,7 +111,7 @@ func (s *Server) act(c *gin.Context, done string, f func() error) {
 			s.fail(c, 0, derr)
 			return
 		}
-		s.renderStaffRequest(c, statusFor(err), d, models.ErrorMessage(err), models.ErrorFields(err))
+		s.renderStaffRequest(c, statusFor(err), d, form, err)
 		return
 	}
 	s.flash(c, done)
@@ -87,63 +133,80 @@ func (s *Server) handleAssign(c *gin.Context) {
 		}
 		to = id
 	}
-	s.act(c, "Assignment saved.", func() error {
+	s.act(c, "assign", "Assignment saved.", func(actionForm) error {
 		_, err := s.svc.Assign(c.Request.Context(), me, c.Param("id"), to)
 		return err
 	})
 }
 
+func (s *Server) handleEscalate(c *gin.Context) {
+	s.act(c, "escalate", "Sent to the admin; they have been emailed.", func(f actionForm) error {
+		id, err := strconv.ParseInt(f.Admin, 10, 64)
+		if err != nil {
+			id = 0 // refused with a field message by the service
+		}
+		_, err = s.svc.Escalate(c.Request.Context(), staff(c), c.Param("id"), id, f.Note)
+		return err
+	})
+}
+
 func (s *Server) handleRetryCollection(c *gin.Context) {
-	s.act(c, "Collection queued again.", func() error {
+	s.act(c, "retry", "Collection queued again.", func(actionForm) error {
 		return s.svc.RetryCollection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
 	})
 }
 
+func (s *Server) handleRetryErasure(c *gin.Context) {
+	s.act(c, "retry-erasure", "Erasure is running again.", func(actionForm) error {
+		return s.svc.RetryErasure(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
+	})
+}
+
 func (s *Server) handleNote(c *gin.Context) {
-	s.act(c, "Note added.", func() error {
-		return s.svc.AddNote(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("note"))
+	s.act(c, "note", "Note added.", func(f actionForm) error {
+		return s.svc.AddNote(c.Request.Context(), staff(c), c.Param("id"), f.Note)
 	})
 }
 
 func (s *Server) handleAdvance(c *gin.Context) {
-	s.act(c, "Status updated.", func() error {
+	s.act(c, "advance", "Status updated.", func(actionForm) error {
 		_, err := s.svc.Advance(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("to"))
 		return err
 	})
 }
 
 func (s *Server) handleApprove(c *gin.Context) {
-	s.act(c, "Approved.", func() error {
+	s.act(c, "approve", "Approved.", func(actionForm) error {
 		_, err := s.svc.Approve(c.Request.Context(), staff(c), c.Param("id"))
 		return err
 	})
 }
 
 func (s *Server) handleDeny(c *gin.Context) {
-	reason := strings.TrimSpace(c.PostForm("reason"))
-	if reason == "" {
-		reason = c.PostForm("reason_choice")
-	}
-	s.act(c, "Request denied; the requester has been emailed the reason.", func() error {
-		_, err := s.svc.Deny(c.Request.Context(), staff(c), c.Param("id"), reason)
+	s.act(c, "deny", "Request denied; the requester has been emailed the reason.", func(f actionForm) error {
+		reason, err := f.denyReason()
+		if err != nil {
+			return err
+		}
+		_, err = s.svc.Deny(c.Request.Context(), staff(c), c.Param("id"), reason)
 		return err
 	})
 }
 
 func (s *Server) handleExtend(c *gin.Context) {
-	days, err := strconv.Atoi(strings.TrimSpace(c.PostForm("days")))
-	if err != nil {
-		days = 0 // refused with a field message below
-	}
-	s.act(c, "Deadline extended; the requester has been emailed.", func() error {
-		_, err := s.svc.Extend(c.Request.Context(), staff(c), c.Param("id"), days, c.PostForm("reason"))
+	s.act(c, "extend", "Deadline extended; the requester has been emailed.", func(f actionForm) error {
+		days, err := strconv.Atoi(strings.TrimSpace(f.Days))
+		if err != nil {
+			days = 0 // refused with a field message by the service
+		}
+		_, err = s.svc.Extend(c.Request.Context(), staff(c), c.Param("id"), days, f.Reason)
 		return err
 	})
 }
 
 func (s *Server) handleStaffCancel(c *gin.Context) {
-	s.act(c, "Request cancelled.", func() error {
-		_, err := s.svc.StaffCancel(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("reason"))
+	s.act(c, "cancel", "Request cancelled.", func(f actionForm) error {
+		_, err := s.svc.StaffCancel(c.Request.Context(), staff(c), c.Param("id"), f.Reason)
 		return err
 	})
 }

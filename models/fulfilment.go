@@ -75,8 +75,15 @@ type Erasure struct {
 	Source    string    `gorm:"primaryKey;size:32"`
 	Status    string    `gorm:"not null"` // partial (interrupted; counts so far) or done
 	Result    string    `gorm:"not null"` // JSON of the source's result
+	Error     string    `gorm:"not null"` // the last failure while partial; "" once done
 	DoneAt    time.Time `gorm:"not null"`
 }
+
+// Erasure states.
+const (
+	ErasurePartial = "partial"
+	ErasureDone    = "done"
+)
 
 // TableName keeps the table name short and stable.
 func (Erasure) TableName() string { return "erasures" }

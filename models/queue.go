@@ -2,7 +2,10 @@ package models
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -15,14 +18,25 @@ type QueueFilter struct {
 	Assignee string // "me", "unassigned" or "" (anyone)
 	StaffID  int64  // who "me" is
 	Due      string // "soon" (≤ 7 days), "overdue", or "upto" (due by Now)
-	Search   string // exact request id or normalized email
+	Search   string // request id or email, exact; or part of an id, email or name (MinPartialSearch characters or more)
 	Hidden   bool   // include unverified and expired requests
+	Sort     string // one of QueueSorts; "" is "due"
 	Now      time.Time
 	Limit    int
 	After    *Cursor // keyset: rows strictly after this one
+	Before   *Cursor // keyset: rows strictly before this one (the previous page); After wins
 }
 
-// Cursor is a position in the queue's order (queue_at, id).
+// QueueSorts are the queue's orders: by due date or by filing date, each
+// oldest first or ("-") newest first. Ties are broken by id.
+var QueueSorts = []string{"due", "-due", "filed", "-filed"}
+
+// MinPartialSearch is the shortest search term matched as part of an id,
+// email or name; shorter terms ("pd", "a") would match nearly everything.
+const MinPartialSearch = 3
+
+// Cursor is a position in the queue's order: the sort key (queue_at, or
+// created_at when sorted by filing date) and the id.
 type Cursor struct {
 	At time.Time
 	ID string
@@ -34,20 +48,111 @@ type QueueRow struct {
 	AssigneeName string
 }
 
-// QueuePage returns up to f.Limit requests in due-date order after f.After,
+// Key returns the row's position in the order sort.
+func (r *QueueRow) Key(sort string) Cursor {
+	if strings.HasSuffix(sort, "filed") {
+		return Cursor{At: r.CreatedAt, ID: r.ID}
+	}
+	if r.QueueAt == nil {
+		return Cursor{ID: r.ID}
+	}
+	return Cursor{At: *r.QueueAt, ID: r.ID}
+}
+
+// QueueWindow is one page of the queue and where its neighbours start.
+type QueueWindow struct {
+	Rows       []QueueRow
+	Next, Prev *Cursor // nil: no such page
+}
+
+// QueuePage returns up to f.Limit requests in f.Sort order after f.After,
 // and the cursor of the next page (nil on the last one). Every filter runs
 // on an index whose order is the queue's, so a page costs the same at a
 // thousand rows and at a million.
 func QueuePage(ctx context.Context, db *gorm.DB, f QueueFilter) ([]QueueRow, *Cursor, error) {
+	f.Before = nil
+	w, err := QueueSlice(ctx, db, f)
+	return w.Rows, w.Next, err
+}
+
+// QueueSlice returns one page of the queue, forward from f.After or
+// backward from f.Before (shown in f.Sort order either way), with the
+// cursors of the pages around it. A backward page that reaches the start
+// of the list is the first page, full.
+func QueueSlice(ctx context.Context, db *gorm.DB, f QueueFilter) (QueueWindow, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	q := db.WithContext(ctx).Table("requests AS r").
+	if f.After != nil {
+		f.Before = nil
+	}
+	backward := f.Before != nil
+	rows, err := queueRows(ctx, db, f, backward)
+	if err != nil {
+		return QueueWindow{}, err
+	}
+	var w QueueWindow
+	more := len(rows) > f.Limit
+	if more {
+		rows = rows[:f.Limit]
+	}
+	if backward {
+		if !more { // back at the start: show the first page as it is
+			f.Before = nil
+			return QueueSlice(ctx, db, f)
+		}
+		slices.Reverse(rows)
+		w.Rows = rows
+		first, last := rows[0].Key(f.Sort), rows[len(rows)-1].Key(f.Sort)
+		w.Prev, w.Next = &first, &last
+		return w, nil
+	}
+	w.Rows = rows
+	if more {
+		last := rows[len(rows)-1].Key(f.Sort)
+		w.Next = &last
+	}
+	if f.After != nil && len(rows) > 0 {
+		first := rows[0].Key(f.Sort)
+		w.Prev = &first
+	}
+	return w, nil
+}
+
+// queueRows runs the queue query: f's filters, its order (reversed for a
+// backward page), up to f.Limit+1 rows past the cursor.
+func queueRows(ctx context.Context, db *gorm.DB, f QueueFilter, backward bool) ([]QueueRow, error) {
+	q := queueFiltered(db.WithContext(ctx).Table("requests AS r").
 		Select("r.*, s.name AS assignee_name").
-		Joins("LEFT JOIN staff_users s ON s.id = r.assignee_id")
+		Joins("LEFT JOIN staff_users s ON s.id = r.assignee_id"), f)
+	key := "r.queue_at"
+	if strings.HasSuffix(f.Sort, "filed") {
+		key = "r.created_at"
+	}
+	desc := strings.HasPrefix(f.Sort, "-") != backward
+	op, dir := ">", ""
+	if desc {
+		op, dir = "<", " DESC"
+	}
+	cur := f.After
+	if backward {
+		cur = f.Before
+	}
+	if cur != nil {
+		// A row value, not an OR, so the index range starts at the cursor.
+		q = q.Where("("+key+", r.id) "+op+" (?, ?)", cur.At, cur.ID)
+	}
+	var rows []QueueRow
+	err := q.Order(key + dir + ", r.id" + dir).Limit(f.Limit + 1).Scan(&rows).Error
+	return rows, err
+}
+
+// queueFiltered adds f's filters to q.
+func queueFiltered(q *gorm.DB, f QueueFilter) *gorm.DB {
 	switch {
 	case f.Search != "":
-		q = q.Where("(r.id = ? OR r.email = ?)", f.Search, f.Search)
+		pred, args := searchPredicate(f.Search)
+		q = q.Where(pred, args...)
 		if !f.Hidden {
 			q = q.Where("r.status NOT IN ?", []string{StatusPendingVerification, StatusExpired})
 		}
@@ -83,24 +188,42 @@ func QueuePage(ctx context.Context, db *gorm.DB, f QueueFilter) ([]QueueRow, *Cu
 	case "upto": // everything due by Now, overdue included
 		q = q.Where("r.queue_at <= ?", f.Now)
 	}
-	if f.After != nil {
-		// A row value, not an OR, so the index range starts at the cursor.
-		q = q.Where("(r.queue_at, r.id) > (?, ?)", f.After.At, f.After.ID)
+	return q
+}
+
+// searchPredicate matches a request id or email exactly and, for a term of
+// MinPartialSearch characters or more, any request whose id, email or name
+// contains it. Emails are stored in clear (trimmed, lower case), so part of
+// one can be found; names are compared lower-cased (ASCII only on SQLite).
+//
+// Cost: no index serves "contains", so a partial search reads the queue's
+// rows in page order until it has a page of matches: cheap for a common
+// term, and for a rare one a walk of every request the other filters let
+// through (at a million requests, a scan of the table). It runs only when a
+// term is given; the default queue and the filters never pay for it.
+// pg_trgm would make it indexable but is not available everywhere.
+func searchPredicate(term string) (string, []any) {
+	exact := "r.id = ? OR r.email = ?"
+	args := []any{strings.ToUpper(term), strings.ToLower(term)}
+	if utf8.RuneCountInString(term) < MinPartialSearch {
+		return "(" + exact + ")", args
 	}
-	var rows []QueueRow
-	err := q.Order("r.queue_at, r.id").Limit(f.Limit + 1).Scan(&rows).Error
-	if err != nil {
-		return nil, nil, err
-	}
-	var next *Cursor
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		last := rows[len(rows)-1]
-		if last.QueueAt != nil {
-			next = &Cursor{At: *last.QueueAt, ID: last.ID}
-		}
-	}
-	return rows, next, nil
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(term)) + "%"
+	return "(" + exact + ` OR r.email LIKE ? ESCAPE '\' OR LOWER(r.name) LIKE ? ESCAPE '\' OR r.id LIKE ? ESCAPE '\')`,
+		append(args, like, like, strings.ToUpper(like))
+}
+
+// QueueTotalCap bounds CountQueue: past it the queue says "10,000+".
+const QueueTotalCap = 10000
+
+// CountQueue counts the requests f selects (its cursor and order aside),
+// reading at most QueueTotalCap+1 of them, so a total never costs more
+// than a walk of that many index entries.
+func CountQueue(ctx context.Context, db *gorm.DB, f QueueFilter) (int64, error) {
+	inner := queueFiltered(db.WithContext(ctx).Table("requests AS r").Select("1"), f).Limit(QueueTotalCap + 1)
+	var n int64
+	err := db.WithContext(ctx).Table("(?) AS capped", inner).Count(&n).Error
+	return n, err
 }
 
 // StatusCounts returns the number of requests per status.
@@ -129,4 +252,13 @@ func MoveStatusCount(ctx context.Context, tx *gorm.DB, from, to string) error {
 		Columns:   []clause.Column{{Name: "status"}},
 		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("request_status_counts.n + 1")}),
 	}).Create(&StatusCount{Status: to, N: 1}).Error
+}
+
+// OpenRequestsLike returns the other open requests of r's type from r's
+// email, oldest first, at most 10 (the requests_email_type index).
+func OpenRequestsLike(ctx context.Context, db *gorm.DB, r *Request) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).Where("email = ? AND type = ? AND id <> ? AND queue IN ?", r.Email, r.Type, r.ID,
+		[]string{QueueOpen, QueuePending}).Order("created_at, id").Limit(10).Find(&rs).Error
+	return rs, err
 }

@@ -59,23 +59,70 @@ func (s *Service) Assign(ctx context.Context, actor *models.StaffUser, id string
 		if !r.Open() {
 			return models.Errorf(models.EConflict, "This request is %s; it can no longer be assigned.", Label(r.Status))
 		}
-		var assignee any
-		details := map[string]any{"assignee_id": nil}
-		if staffID != 0 {
-			u, err := models.FindStaff(ctx, tx, staffID)
-			if err != nil || !u.Active() {
-				return invalidField("assignee", "Choose an active staff member.")
-			}
-			assignee, details["assignee_id"] = staffID, staffID
+		return s.assign(ctx, tx, r, actor, staffID, "")
+	})
+}
+
+// assign sets the request's assignee in tx with its audit event, and
+// emails the new assignee unless they took it themselves; note, if any,
+// goes in the email (it is already saved as a staff note).
+func (s *Service) assign(ctx context.Context, tx *gorm.DB, r *models.Request, actor *models.StaffUser, staffID int64, note string) error {
+	var assignee any
+	var to *models.StaffUser
+	details := map[string]any{"assignee_id": nil}
+	if staffID != 0 {
+		u, err := models.FindStaff(ctx, tx, staffID)
+		if err != nil || !u.Active() {
+			return invalidField("assignee", "Choose an active staff member.")
 		}
-		if err := tx.Model(&models.Request{}).Where("id = ?", r.ID).Update("assignee_id", assignee).Error; err != nil {
+		assignee, details["assignee_id"], to = staffID, staffID, u
+	}
+	if err := tx.Model(&models.Request{}).Where("id = ?", r.ID).Update("assignee_id", assignee).Error; err != nil {
+		return err
+	}
+	action := "assign"
+	switch {
+	case staffID == actor.ID:
+		action = "claim"
+	case note != "":
+		action = "escalate"
+	}
+	if err := s.audit(ctx, tx, r, actor.Email, action, details); err != nil {
+		return err
+	}
+	if to == nil || to.ID == actor.ID || r.AssigneeID != nil && *r.AssigneeID == to.ID && note == "" {
+		return nil // nobody new to tell
+	}
+	mail := map[string]any{"by": actor.Name}
+	if note != "" {
+		mail["note"] = note
+	}
+	_, err := s.enqueueEmailTo(ctx, tx, r, EmailAssigned, to.Email, mail)
+	return err
+}
+
+// Escalate sends a request to a privacy admin: it assigns it to them, keeps
+// the note on the request and emails them both. It is how an agent hands
+// over what only an admin may decide (approving a deletion, say).
+// Errors: ENotFound, EInvalid (no note, or not an active admin), EConflict once closed.
+func (s *Service) Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error) {
+	note = strings.TrimSpace(note)
+	if note == "" || utf8.RuneCountInString(note) > MaxReasonLen || !cleanText(note, true) {
+		return nil, invalidField("note", "Say in up to 2,000 characters what the admin should decide.")
+	}
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		if !r.Open() {
+			return models.Errorf(models.EConflict, "This request is %s; it can no longer be handed over.", Label(r.Status))
+		}
+		u, err := models.FindStaff(ctx, tx, adminID)
+		if err != nil || !u.Active() || !u.IsAdmin() || u.ID == actor.ID {
+			return invalidField("admin", "Choose an active privacy admin other than yourself.")
+		}
+		n := &models.Note{RequestID: r.ID, StaffID: actor.ID, Body: "For " + u.Name + ": " + note, CreatedAt: s.now()}
+		if err := tx.Create(n).Error; err != nil {
 			return err
 		}
-		action := "assign"
-		if staffID == actor.ID {
-			action = "claim"
-		}
-		return s.audit(ctx, tx, r, actor.Email, action, details)
+		return s.assign(ctx, tx, r, actor, adminID, note)
 	})
 }
 

@@ -32,11 +32,12 @@ const (
 	EmailExtended   = "extended"
 	EmailReminder   = "staff_reminder"
 	EmailThirdParty = "third_party_notice"
+	EmailAssigned   = "staff_assigned"
 )
 
 // staffEmails and third-party notices go to others than the requester and
 // carry no requester links.
-var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true}
+var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true, EmailAssigned: true}
 
 // enqueueEmail puts an email in the outbox and its send job in the queue,
 // in tx: customer emails go to the requester, staff emails to the support address.

@@ -2,12 +2,14 @@ package workflows
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -28,6 +30,15 @@ type FulfilArgs struct {
 
 // Kind names the job.
 func (FulfilArgs) Kind() string { return "fulfil_request" }
+
+// InsertOpts keeps at most one unfinished fulfil job per request, so a
+// retry from the request page can never run a second erasure alongside the
+// first (RetryErasure makes the waiting one run now instead).
+func (FulfilArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
+}
 
 type fulfilWorker struct {
 	river.WorkerDefaults[FulfilArgs]
@@ -108,7 +119,7 @@ func (s *Service) eraseAll(ctx context.Context, r *models.Request) error {
 	}
 	for _, src := range ErasureOrder(s.sources) {
 		p, seen := prev[src.Name()]
-		if seen && p.Status == "done" {
+		if seen && p.Status == models.ErasureDone {
 			continue
 		}
 		var sofar Result
@@ -117,15 +128,15 @@ func (s *Service) eraseAll(ctx context.Context, r *models.Request) error {
 		}
 		res, eerr := src.Erase(ctx, s.Store.DB, Subject{Email: r.Email}, s.now())
 		total := mergeResults(src.Name(), sofar, res)
-		status := "done"
+		status, msg := models.ErasureDone, ""
 		if eerr != nil {
-			status = "partial"
+			status, msg = models.ErasurePartial, truncate(eerr.Error(), 500)
 		}
 		b, _ := json.Marshal(total)
-		rec := models.Erasure{RequestID: r.ID, Source: src.Name(), Status: status, Result: string(b), DoneAt: s.now()}
+		rec := models.Erasure{RequestID: r.ID, Source: src.Name(), Status: status, Result: string(b), Error: msg, DoneAt: s.now()}
 		werr := s.DB.DB.WithContext(context.WithoutCancel(ctx)).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "request_id"}, {Name: "source"}},
-			DoUpdates: clause.AssignmentColumns([]string{"status", "result", "done_at"}),
+			DoUpdates: clause.AssignmentColumns([]string{"status", "result", "error", "done_at"}),
 		}).Create(&rec).Error
 		if eerr != nil {
 			return fmt.Errorf("erase %s: %w", src.Name(), eerr)
@@ -193,4 +204,84 @@ func (s *Service) ErasurePlan(ctx context.Context, id string) ([]Plan, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// ErasureState is one source's erasure as the request page shows it: what
+// was done so far and, while partial, why it stopped.
+type ErasureState struct {
+	Result
+	Status string // models.ErasurePartial or models.ErasureDone
+	Error  string
+}
+
+// Failed reports whether the source's erasure stopped before it was done.
+func (e ErasureState) Failed() bool { return e.Status != models.ErasureDone }
+
+// ErasureStates returns each source's erasure of a request, in erasure order.
+func (s *Service) ErasureStates(ctx context.Context, id string) ([]ErasureState, error) {
+	es, err := models.ErasuresFor(ctx, s.DB.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]models.Erasure{}
+	for _, e := range es {
+		by[e.Source] = e
+	}
+	var out []ErasureState
+	for _, src := range ErasureOrder(s.sources) {
+		e, ok := by[src.Name()]
+		if !ok {
+			continue
+		}
+		st := ErasureState{Status: e.Status, Error: e.Error}
+		if err := json.Unmarshal([]byte(e.Result), &st.Result); err != nil {
+			return nil, fmt.Errorf("erasure %s result: %w", e.Source, err)
+		}
+		st.Source = e.Source
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// RetryErasure runs a deletion's erasure again, now, after a source failed.
+// Sources already done are skipped, so nothing is erased twice; if the
+// fulfil job is still waiting to retry by itself, it is made to run now
+// rather than a second one queued. Errors: EInvalid for a source that is
+// not ours, ENotFound, EConflict unless the request is a deletion being
+// carried out whose erasure of source stopped, or while erasure runs.
+func (s *Service) RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error {
+	if s.source(source) == nil {
+		return models.Errorf(models.EInvalid, "Choose one of the sources listed on this page.")
+	}
+	_, err := s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		if r.Type != models.TypeDeletion || r.Status != models.StatusFulfilling {
+			return models.Errorf(models.EConflict, "Only a deletion being carried out can have its erasure retried.")
+		}
+		var e models.Erasure
+		err := tx.Where("request_id = ? AND source = ?", id, source).Take(&e).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && e.Status == models.ErasureDone {
+			return models.Errorf(models.EConflict, "Only a failed erasure can be retried.")
+		}
+		if err != nil {
+			return err
+		}
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return fmt.Errorf("retry erasure: not inside a transaction")
+		}
+		res, err := s.jobs.InsertTx(ctx, sqlTx, FulfilArgs{RequestID: id}, nil)
+		if err != nil {
+			return fmt.Errorf("enqueue erasure retry: %w", err)
+		}
+		if res.UniqueSkippedAsDuplicate {
+			if res.Job.State == rivertype.JobStateRunning {
+				return models.Errorf(models.EConflict, "The erasure is running right now; reload the page in a moment.")
+			}
+			if _, err := s.jobs.JobRetryTx(ctx, sqlTx, res.Job.ID); err != nil {
+				return fmt.Errorf("retry erasure job now: %w", err)
+			}
+		}
+		return s.audit(ctx, tx, r, actor.Email, "retry_erasure", map[string]any{"source": source})
+	})
+	return err
 }

@@ -9,20 +9,47 @@ import (
 	"github.com/kactoily/privacydesk/models"
 )
 
-// Queue returns one page of the staff queue and the counts per status.
-func (s *Service) Queue(ctx context.Context, f models.QueueFilter) ([]models.QueueRow, *models.Cursor, map[string]int64, error) {
+// QueuePage is one page of the staff queue with what the page shows around it.
+type QueuePage struct {
+	models.QueueWindow
+	Total       int64 // requests the filter selects, at most models.QueueTotalCap+1
+	TotalCapped bool  // there are more than models.QueueTotalCap
+	Counts      map[string]int64
+}
+
+// Queue returns one page of the staff queue, its total and the counts per status.
+func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, error) {
 	f.Now = s.now()
 	// Emails are stored lower-case and ids upper-case: search either way.
 	f.Search = NormalizeEmail(f.Search)
 	if strings.HasPrefix(f.Search, "pd-") {
 		f.Search = strings.ToUpper(f.Search)
 	}
-	rows, next, err := models.QueuePage(ctx, s.DB.DB, f)
+	w, err := models.QueueSlice(ctx, s.DB.DB, f)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	counts, err := models.StatusCounts(ctx, s.DB.DB)
-	return rows, next, counts, err
+	p := &QueuePage{QueueWindow: w}
+	if p.Counts, err = models.StatusCounts(ctx, s.DB.DB); err != nil {
+		return nil, err
+	}
+	// The whole open queue, or one status, is counted already; anything
+	// narrower is counted, up to a cap so a total stays cheap.
+	plain := f.Type == "" && f.Assignee == "" && f.Due == "" && f.Search == ""
+	switch {
+	case plain && f.Status != "":
+		p.Total = p.Counts[f.Status]
+	case plain && !f.Hidden:
+		for _, st := range []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval, models.StatusFulfilling} {
+			p.Total += p.Counts[st]
+		}
+	default:
+		if p.Total, err = models.CountQueue(ctx, s.DB.DB, f); err != nil {
+			return nil, err
+		}
+	}
+	p.TotalCapped = p.Total > models.QueueTotalCap
+	return p, nil
 }
 
 // Detail is everything a staff member sees on a request's page.
@@ -37,6 +64,42 @@ type Detail struct {
 	Collections []CollectionView
 	Notices     []models.ThirdPartyNotice
 	Export      *models.Export
+
+	// FoundNothing: every source was searched and none holds a record.
+	FoundNothing bool
+	// Others are the requester's other open requests of the same type.
+	Others []models.Request
+	// Erasures is what erasure did per source so far (deletions).
+	Erasures []ErasureState
+}
+
+// Admins returns the active privacy admins, for handing a request over.
+func (d *Detail) Admins() []models.StaffUser {
+	var out []models.StaffUser
+	for _, u := range d.Staff {
+		if u.Active() && u.IsAdmin() {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// StaffName returns the name of the staff member an audit event's actor
+// (their email) names, or the actor as it is for the requester and the
+// system.
+func (d *Detail) StaffName(actor string) string {
+	for _, u := range d.Staff {
+		if u.Email == actor {
+			return u.Name
+		}
+	}
+	switch actor {
+	case "customer":
+		return "the requester"
+	case "system":
+		return "Privacy Desk"
+	}
+	return actor
 }
 
 // CollectionView is one source's collection as the staff preview shows it.
@@ -71,6 +134,7 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 	if err != nil {
 		return nil, err
 	}
+	d.FoundNothing = len(cs) > 0
 	for _, c := range cs {
 		v := CollectionView{Collection: c}
 		if err := json.Unmarshal([]byte(c.Counts), &v.Counts); err != nil {
@@ -80,12 +144,24 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 			return nil, fmt.Errorf("collection %s samples: %w", c.Source, err)
 		}
 		d.Collections = append(d.Collections, v)
+		for _, n := range v.Counts {
+			d.FoundNothing = d.FoundNothing && n == 0
+		}
+		d.FoundNothing = d.FoundNothing && c.Status == models.CollectDone
 	}
 	if d.Notices, err = models.NoticesFor(ctx, db, id); err != nil {
 		return nil, err
 	}
 	if e, err := models.LatestExport(ctx, db, id); err == nil {
 		d.Export = e
+	}
+	if d.Others, err = models.OpenRequestsLike(ctx, db, r); err != nil {
+		return nil, err
+	}
+	if r.Type == models.TypeDeletion {
+		if d.Erasures, err = s.ErasureStates(ctx, id); err != nil {
+			return nil, err
+		}
 	}
 	for i := range d.Staff {
 		if r.AssigneeID != nil && d.Staff[i].ID == *r.AssigneeID {

@@ -132,7 +132,8 @@ func TestRemindersGoOnceEachAt7And2DaysAndWhenOverdue(t *testing.T) {
 				t.Fatalf("reminder %q must link the staff page and carry no customer email or link:\n%s", subject, m.Text)
 			}
 		}
-		waitCount(t, a, agent.Email, "request "+assigned.ID, 3)
+		waitCount(t, a, agent.Email, "request "+assigned.ID, 4) // the three reminders and the assignment notice
+		waitCount(t, a, agent.Email, "Assigned to you: Access to my data request "+assigned.ID, 1)
 		waitCount(t, a, supportAddr, "Due in 7 days: Access to my data request "+unassigned.ID, 1)
 	})
 }
