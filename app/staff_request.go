@@ -41,7 +41,7 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 		}
 	}
 	s.renderStaff(c, status, "staff_request", view{Title: "Request " + r.ID, Error: errMsg, Fields: fields, Data: gin.H{
-		"D": d, "R": r, "Now": s.now(), "Plan": plan, "Results": results, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
+		"D": d, "R": r, "Now": s.now(), "Plan": plan, "Results": results, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionFor(r), "Regime": workflows.RegimeFor(r),
 		"CanApprove": r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || staff(c).IsAdmin()),
 		"CanDeny":    workflows.CanTransition(r.Status, models.StatusDenied),
 		"CanCancel":  workflows.CanTransition(r.Status, models.StatusCancelled),
@@ -162,7 +162,7 @@ func (s *Server) handleOnBehalf(c *gin.Context) {
 	var f onBehalfForm
 	_ = c.ShouldBind(&f)
 	r, err := s.svc.FileOnBehalf(c.Request.Context(), staff(c), workflows.NewRequest{
-		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes}, f.Confirmed)
+		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region}, f.Confirmed)
 	if err != nil {
 		if code := models.ErrorCode(err); code == models.EInternal {
 			s.fail(c, 0, err)
