@@ -55,16 +55,21 @@ func PurgeRequestPersonalData(ctx context.Context, tx *gorm.DB, id string, keepD
 		return ErrNotFound
 	}
 	steps := []struct {
-		what  string
-		model any
-		set   map[string]any
+		what, where string
+		model       any
+		set         map[string]any
 	}{
-		{"notes", &Note{}, map[string]any{"body": ""}},
-		{"emails", &Email{}, map[string]any{"to_addr": "", "data": "{}", "last_error": ""}},
-		{"collections", &Collection{}, map[string]any{"samples": "[]", "error": ""}},
+		{"notes", "", &Note{}, map[string]any{"body": ""}},
+		{"emails", "", &Email{}, map[string]any{"to_addr": "", "data": "{}", "last_error": ""}},
+		{"unsent emails", "status = '" + EmailQueued + "'", &Email{}, map[string]any{"status": EmailFailed}},
+		{"collections", "", &Collection{}, map[string]any{"samples": "[]", "error": ""}},
 	}
 	for _, st := range steps {
-		if err := tx.Model(st.model).Where("request_id = ?", id).Updates(st.set).Error; err != nil {
+		q := tx.Model(st.model).Where("request_id = ?", id)
+		if st.where != "" {
+			q = q.Where(st.where)
+		}
+		if err := q.Updates(st.set).Error; err != nil {
 			return fmt.Errorf("purge %s of %s: %w", st.what, id, err)
 		}
 	}

@@ -137,6 +137,9 @@ func (s *Service) sendEmail(ctx context.Context, id int64, lastAttempt bool) err
 	if e.Status == models.EmailSent {
 		return nil
 	}
+	if e.ToAddr == "" { // the request's personal data was purged before it went
+		return river.JobCancel(fmt.Errorf("email %d has no recipient left", id))
+	}
 	msg, err := s.composeEmail(ctx, e)
 	if err != nil {
 		return err
