@@ -87,7 +87,7 @@ func closedRequests(t *testing.T, a *testapp.App, admin *models.StaffUser) (clos
 	file := func(email, name string) *models.Request {
 		t.Helper()
 		r, err := a.Svc.FileOnBehalf(ctx, admin, workflows.NewRequest{Type: models.TypeAccess, Email: email, Name: name,
-			Details: name + " asks about order 4711"}, name+" confirmed on a call-back")
+			Details: name + " asks about order Zebra-Quill"}, name+" confirmed on a call-back")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,10 +186,10 @@ func TestPurgeRequestRecordsRemovesPersonalDataOnlyAfterRetention(t *testing.T) 
 				t.Errorf("standard denial reason not kept: %q", r.DenialReason)
 			}
 		}
-		for _, name := range []string{"Olive", "Dana", "Sid Standard", "Carl", "Erin", "optout@", "denied@", "standard@", "cancel@", "expired@", "4711"} {
+		for _, name := range []string{"Olive", "Dana", "Sid Standard", "Carl", "Erin", "optout@", "denied@", "standard@", "cancel@", "expired@", "Zebra-Quill"} {
 			for _, table := range []string{"requests", "request_notes", "emails", "audit_events"} {
 				want := 0
-				if name == "4711" && table == "requests" {
+				if name == "Zebra-Quill" && table == "requests" {
 					want = 1 // the open request's details
 				}
 				if n := rowsContaining(t, a, table, name); n != want {
