@@ -23,14 +23,6 @@ var regimes = map[string]Regime{
 	models.RegionOther:      {models.RegionOther, "CCPA limits (region not covered)", "up to 45 more days (the shorter of CCPA's and GDPR's, lawful under both)"},
 }
 
-// RegionLabels are the words a requester reads for each region, in the
-// order of the form's select.
-var RegionLabels = []struct{ Value, Label string }{
-	{models.RegionCalifornia, "California, USA"},
-	{models.RegionEU, "European Union, EEA or United Kingdom"},
-	{models.RegionOther, "Somewhere else, or I'd rather not say"},
-}
-
 // DefaultRegion is the region of a request that states none.
 const DefaultRegion = models.RegionOther
 
