@@ -22,6 +22,7 @@ type apiRequestInput struct {
 	Name    string   `json:"name"`
 	Scopes  []string `json:"scopes"`
 	Details string   `json:"details"`
+	Region  string   `json:"region"` // optional: us-ca, eu or other
 }
 
 // badRequest is a 400 for a body that is not the JSON we expect.
@@ -79,7 +80,7 @@ func (s *Server) handleAPICreate(c *gin.Context) {
 		return
 	}
 	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
-		Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details, Scopes: in.Scopes, GPC: gpc(c), Channel: "api",
+		Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details, Scopes: in.Scopes, Region: in.Region, GPC: gpc(c), Channel: "api",
 	})
 	if err != nil {
 		s.fail(c, 0, err)

@@ -31,6 +31,7 @@ type Config struct {
 	SupportEmail     string
 	ThirdParties     string // Name|email|types;… (default: the kinds the policy names)
 	TrustedProxies   string // CIDRs or IPs, comma-separated, whose X-Forwarded-For is believed (default: none)
+	RequestRetention string // how long closed requests keep personal data, e.g. 24m (default 24 months)
 	Demo             bool
 	AutoMigrate      bool // apply migrations at start-up; off for multi-instance rollouts
 	Workers          bool // run background jobs in this instance
@@ -60,6 +61,7 @@ func (c *Config) settings() []setting {
 		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
 		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out[|what they hold];… (a scope such as sale_sharing instead of opt_out: only those opt-outs; \"none\" for nobody)", &c.ThirdParties, nil},
 		{"trusted-proxies", "PRIVACYDESK_TRUSTED_PROXIES", "load balancers or proxies whose X-Forwarded-For names the client: CIDRs or IPs, comma-separated (default: none)", &c.TrustedProxies, nil},
+		{"request-retention", "PRIVACYDESK_REQUEST_RETENTION", "how long a closed request keeps the requester's personal data: 24m (months), 2y, 730d or 17520h (default 24m)", &c.RequestRetention, nil},
 		{"demo", "PRIVACYDESK_DEMO", "seed a demo store when the database is empty", nil, &c.Demo},
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
@@ -144,6 +146,9 @@ func (c *Config) normalize() error {
 	if _, err := c.ThirdPartyList(); err != nil {
 		return fmt.Errorf("PRIVACYDESK_THIRD_PARTIES: %w", err)
 	}
+	if _, err := workflows.ParseRetention(c.RequestRetention); err != nil {
+		return fmt.Errorf("PRIVACYDESK_REQUEST_RETENTION: %w", err)
+	}
 	if c.SMTPURL != "" {
 		if _, err := pdmail.ParseSMTPURL(c.SMTPURL); err != nil {
 			return fmt.Errorf("PRIVACYDESK_SMTP_URL: %w", err)
@@ -203,4 +208,10 @@ func (c *Config) TrustedProxyList() ([]string, error) {
 		out = append(out, pre.Masked().String())
 	}
 	return out, nil
+}
+
+// Retention returns how long closed requests keep personal data.
+func (c *Config) Retention() workflows.Retention {
+	r, _ := workflows.ParseRetention(c.RequestRetention) // checked by LoadConfig
+	return r
 }

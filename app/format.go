@@ -147,7 +147,8 @@ var eventLabels = map[string]string{
 	"advance": "Moved on", "approve": "Approved", "deny": "Denied", "extend": "Deadline extended",
 	"staff_cancel": "Cancelled by staff", "cancel": "Cancelled by the requester",
 	"export_built": "Export built", "download": "Export downloaded", "fulfil": "Carried out",
-	"retry_erasure": "Erasure retried",
+	"retry_erasure": "Erasure retried", "merged": "Filed again; merged into this request",
+	"gpc_opt_out": "Global Privacy Control opt-out recorded", "purge_personal_data": "Personal data removed after the retention period",
 }
 
 func eventLabel(action string) string {
@@ -160,7 +161,7 @@ func eventLabel(action string) string {
 // emailKinds name each email by what it tells whom.
 var emailKinds = map[string]string{
 	workflows.EmailVerify: "Confirmation link", workflows.EmailReceipt: "Receipt",
-	workflows.EmailInProgress: "Work started", workflows.EmailDenied: "Denial",
+	"in_progress": "Work started", workflows.EmailDenied: "Denial",
 	workflows.EmailCancelled: "Cancellation", workflows.EmailCompleted: "Completion",
 	workflows.EmailOptOutDone: "Opt-out confirmation", workflows.EmailStaffNew: "New-request notice to the privacy team",
 	workflows.EmailExtended: "Deadline extension", workflows.EmailReminder: "Deadline reminder to staff",

@@ -19,6 +19,7 @@ type requestForm struct {
 	Email    string   `form:"email"`
 	Details  string   `form:"details"`
 	Scopes   []string `form:"scopes"`
+	Region   string   `form:"region"`
 	Honeypot string   `form:"website"` // hidden from people; bots fill it in
 }
 
@@ -56,7 +57,7 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		return
 	}
 	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
-		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, GPC: gpc(c), Channel: "web",
+		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region, GPC: gpc(c), Channel: "web",
 	})
 	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
 		setRetryAfter(c, err)

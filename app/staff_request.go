@@ -80,7 +80,7 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 	}
 	me := staff(c)
 	v.Data = gin.H{
-		"D": d, "R": r, "Now": s.now(), "Plan": plan, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionDays,
+		"D": d, "R": r, "Now": s.now(), "Plan": plan, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionFor(r), "Regime": workflows.RegimeFor(r),
 		"NoDataReason": workflows.DenialReasons[1],
 		"CanApprove":   r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
 		"CanDeny":      workflows.CanTransition(r.Status, models.StatusDenied),
@@ -225,7 +225,7 @@ func (s *Server) handleOnBehalf(c *gin.Context) {
 	var f onBehalfForm
 	_ = c.ShouldBind(&f)
 	r, err := s.svc.FileOnBehalf(c.Request.Context(), staff(c), workflows.NewRequest{
-		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes}, f.Confirmed)
+		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region}, f.Confirmed)
 	if err != nil {
 		if code := models.ErrorCode(err); code == models.EInternal {
 			s.fail(c, 0, err)

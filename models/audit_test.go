@@ -2,7 +2,10 @@ package models_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -211,6 +214,112 @@ func TestAppendAuditEventConcurrentAppendsKeepOneChain(t *testing.T) {
 		var actors int64
 		if err := db.Model(&models.AuditEvent{}).Distinct("actor").Count(&actors).Error; err != nil || actors != n {
 			t.Fatalf("%d distinct actors, want %d (%v)", actors, n, err)
+		}
+	})
+}
+
+// TestCheckAuditAnchorDetectsTruncationRewritesAndForgedSignatures anchors
+// a chain of five events and shows the anchor holds on the intact chain
+// and fails, with the reason, when the newest events are deleted (which
+// the chain's own links cannot show), when the anchored event is replaced
+// by a re-hashed one, or when the anchor's signature is not the key's.
+func TestCheckAuditAnchorDetectsTruncationRewritesAndForgedSignatures(t *testing.T) {
+	seed := make([]byte, ed25519.SeedSize)
+	seed[0] = 7
+	other := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	cases := []struct {
+		name   string
+		tamper func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor
+		want   string // "" when the anchor holds
+	}{
+		{"intact chain", func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor { return a }, ""},
+		{"events after the anchor are fine", func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor {
+			appendEvents(t, db, 2)
+			return a
+		}, ""},
+		{"newest events deleted", func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor {
+			mustExec(t, db, `DELETE FROM audit_events WHERE id = 5`)
+			mustExec(t, db, `DELETE FROM audit_events WHERE id = 4`)
+			return a
+		}, "the anchor counts 5 events but only 3 remain: the newest events were deleted"},
+		{"anchored event replaced and re-hashed", func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor {
+			var e models.AuditEvent
+			if err := db.Where("id = 5").Take(&e).Error; err != nil {
+				t.Fatal(err)
+			}
+			e.Actor = "someone-else"
+			mustExec(t, db, fmt.Sprintf(`UPDATE audit_events SET actor = 'someone-else', hash = '%s' WHERE id = 5`, e.ComputeHash()))
+			return a
+		}, "event 5's hash is not the anchored one: the chain was rewritten after it"},
+		{"anchor signed with another key", func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor {
+			forged := *a
+			forged.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(other, forged.Message()))
+			return &forged
+		}, "anchor #1's signature does not verify"},
+		{"anchor's count edited", func(t *testing.T, db *models.DB, a *models.AuditAnchor) *models.AuditAnchor {
+			edited := *a
+			edited.EventCount = 3
+			return &edited
+		}, "anchor #1's signature does not verify"},
+	}
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				db := testdb.Open(t, dialect)
+				ctx := context.Background()
+				appendEvents(t, db, 5)
+				key, err := models.AuditAnchorKey(ctx, db.DB, seed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				count, head, err := models.AuditHead(ctx, db.DB)
+				if err != nil || count != 5 {
+					t.Fatalf("head: %d, %v", count, err)
+				}
+				a, err := models.SignAuditAnchor(ctx, db.DB, key, count, head, auditStart)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stored, err := models.LatestAuditAnchor(ctx, db.DB)
+				if err != nil || stored.ID != a.ID || !stored.SignedAt.Equal(a.SignedAt) {
+					t.Fatalf("stored anchor %+v, %v; want %+v", stored, err, a)
+				}
+				dropAppendOnly(t, db)
+				checked := tc.tamper(t, db, stored)
+				n, brk, err := models.VerifyAuditChain(ctx, db.DB)
+				if err != nil || brk != nil { // each tampering keeps the links intact: only the anchor can tell
+					t.Fatalf("chain links: %d, %+v, %v", n, brk, err)
+				}
+				pub, err := models.AuditAnchorPublicKey(ctx, db.DB)
+				if err != nil {
+					t.Fatal(err)
+				}
+				why, err := models.CheckAuditAnchor(ctx, db.DB, pub, checked, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if why != tc.want {
+					t.Errorf("anchor check = %q, want %q", why, tc.want)
+				}
+			})
+		}
+	})
+}
+
+// TestAuditAnchorsTableRejectsUpdateAndDelete proves anchors are
+// append-only like the events they vouch for.
+func TestAuditAnchorsTableRejectsUpdateAndDelete(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		db := testdb.Open(t, dialect)
+		ctx := context.Background()
+		key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+		if _, err := models.SignAuditAnchor(ctx, db.DB, key, 0, "", auditStart); err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range []string{"UPDATE audit_anchors SET event_count = 9", "DELETE FROM audit_anchors"} {
+			if err := db.Exec(stmt).Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: %v, want refused as append-only", stmt, err)
+			}
 		}
 	})
 }

@@ -71,7 +71,21 @@ type Request struct {
 	ExtensionReason   string `gorm:"not null"`
 	IdentityConfirmed string `gorm:"not null"` // why staff confirmed identity without email verification
 	FiledBy           *int64 // staff member who filed it on the requester's behalf
+
+	Region       string     `gorm:"size:8;not null"` // us-ca, eu or other: whose law sets the deadlines
+	CancelReason string     `gorm:"not null"`        // why staff cancelled it
+	PurgedAt     *time.Time // when the retention period removed its personal data
 }
+
+// Regions a requester can state; each picks the law whose deadlines apply.
+const (
+	RegionCalifornia = "us-ca" // CCPA
+	RegionEU         = "eu"    // GDPR (EU, EEA and the UK)
+	RegionOther      = "other"
+)
+
+// Regions lists the valid regions in display order.
+var Regions = []string{RegionCalifornia, RegionEU, RegionOther}
 
 // Queues a request can sit in.
 const (

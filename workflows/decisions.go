@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -10,9 +11,10 @@ import (
 	"github.com/kactoily/privacydesk/models"
 )
 
-// Limits on staff decisions.
+// Limits on staff decisions. An extension's own limit follows the
+// request's regime (MaxExtensionFor); MaxExtensionDays bounds every regime.
 const (
-	MaxExtensionDays = 60
+	MaxExtensionDays = 62
 	MaxReasonLen     = 2000
 )
 
@@ -190,16 +192,17 @@ func (s *Service) StaffCancel(ctx context.Context, actor *models.StaffUser, id, 
 	}
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
 		return s.transition(ctx, tx, r, Change{To: models.StatusCancelled, Actor: actor.Email, Action: "staff_cancel",
-			Details: map[string]any{"reason": reason}, Set: map[string]any{"closed_at": s.now()}})
+			Set: map[string]any{"cancel_reason": reason, "closed_at": s.now()}})
 	})
 }
 
-// Extend moves the due date once, by 1 to 60 days, with a reason emailed
-// to the requester. Refused once the due date has passed.
+// Extend moves the due date once, by 1 day up to the limit of the
+// request's regime (45 days under CCPA, two months under GDPR), with a
+// reason emailed to the requester. Refused once the due date has passed.
 // Errors: EInvalid, EConflict.
 func (s *Service) Extend(ctx context.Context, actor *models.StaffUser, id string, days int, reason string) (*models.Request, error) {
 	if days < 1 || days > MaxExtensionDays {
-		return nil, invalidField("days", "Extend by 1 to 60 days.")
+		return nil, invalidField("days", fmt.Sprintf("Extend by 1 to %d days.", MaxExtensionDays))
 	}
 	reason, err := reasonField(reason)
 	if err != nil {
@@ -213,6 +216,9 @@ func (s *Service) Extend(ctx context.Context, actor *models.StaffUser, id string
 			return models.Errorf(models.EConflict, "This request has already been extended once.")
 		case !s.now().Before(*r.DueAt):
 			return models.Errorf(models.EConflict, "The due date has passed; a deadline cannot be extended after it.")
+		case days > MaxExtensionFor(r):
+			return invalidField("days", fmt.Sprintf("Under %s this request can be extended by at most %d days.",
+				RegimeFor(r).Law, MaxExtensionFor(r)))
 		}
 		due := r.DueAt.AddDate(0, 0, days)
 		now := s.now()
@@ -255,7 +261,7 @@ func (s *Service) FileOnBehalf(ctx context.Context, actor *models.StaffUser, in 
 	now := s.now()
 	due := now.AddDate(0, 0, ResponseDays)
 	r := &models.Request{ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
-		Channel: in.Channel, VerifiedAt: &now, DueAt: &due, IdentityConfirmed: confirmedReason, FiledBy: &actor.ID}
+		Region: in.Region, Channel: in.Channel, VerifiedAt: &now, DueAt: &due, IdentityConfirmed: confirmedReason, FiledBy: &actor.ID}
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: actor.Email, Action: "file_confirmed",
 			Details: map[string]any{"identity_confirmed": true}})

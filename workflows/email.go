@@ -141,6 +141,9 @@ func (s *Service) sendEmail(ctx context.Context, id int64, lastAttempt bool) err
 		// A kind no longer sent (such as in_progress), queued by an earlier version.
 		return river.JobCancel(fmt.Errorf("email %d: kind %q is no longer sent", id, e.Kind))
 	}
+	if e.ToAddr == "" { // the request's personal data was purged before it went
+		return river.JobCancel(fmt.Errorf("email %d has no recipient left", id))
+	}
 	msg, err := s.composeEmail(ctx, e)
 	if err != nil {
 		return err

@@ -29,6 +29,7 @@ type NewRequest struct {
 	Name    string
 	Details string
 	Scopes  []string
+	Region  string // us-ca, eu or other (empty: DefaultRegion); picks the deadlines' law
 	GPC     bool   // the browser sent Sec-GPC: 1
 	Channel string // web, api or staff
 	FiledBy *int64 // the staff member filing for the requester; set only by FileOnBehalf
@@ -208,6 +209,11 @@ func (in *NewRequest) Validate() error {
 		return slices.Index(models.OptOutScopes, a) - slices.Index(models.OptOutScopes, b)
 	})
 	in.Scopes = scopes
+	if in.Region = strings.TrimSpace(in.Region); in.Region == "" {
+		in.Region = DefaultRegion
+	} else if !slices.Contains(models.Regions, in.Region) {
+		fields["region"] = "Choose where you live: California, the EU/EEA/UK, or somewhere else."
+	}
 	if in.Channel == "" {
 		in.Channel = "web"
 	}
@@ -263,7 +269,7 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 	now := s.now()
 	r := &models.Request{
 		ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
-		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel, FiledBy: in.FiledBy,
+		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel, FiledBy: in.FiledBy, Region: in.Region,
 	}
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Counted inside the write transaction so concurrent filings cannot all slip under the limit.

@@ -89,6 +89,8 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &purgeRetentionWorker{s: s})
 		river.AddWorker(workers, &resendLinksWorker{s: s})
 		river.AddWorker(workers, &notifyThirdPartiesWorker{s: s})
+		river.AddWorker(workers, &purgeRequestRecordsWorker{s: s})
+		river.AddWorker(workers, &anchorAuditWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval
@@ -106,6 +108,14 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeRetentionArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "purge_retention"}),
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PurgeRequestRecordsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "purge_request_records"}),
+			// Cheap when nothing is due: AnchorAudit writes an anchor only
+			// every AnchorEveryEvents events or AnchorEvery.
+			river.NewPeriodicJob(river.PeriodicInterval(anchorCheckEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return AnchorAuditArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "anchor_audit"}),
 		}
 	}
 	c, err := river.NewClient(riverDriver(s.DB), cfg)

@@ -25,6 +25,9 @@ type Settings struct {
 	StoreName    string
 	DataDir      string       // exports are written under DataDir/exports
 	ThirdParties []ThirdParty // told of completed deletions and opt-outs
+	// RequestRetention is how long a closed request keeps the requester's
+	// personal data (zero: DefaultRequestRetention).
+	RequestRetention Retention
 }
 
 // Lifetimes and limits of the customer side.

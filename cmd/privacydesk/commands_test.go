@@ -62,6 +62,8 @@ func TestStaffAddMigrateAndConfigErrors(t *testing.T) {
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_METRICS_ADDR": "9464"}, "PRIVACYDESK_METRICS_ADDR"},
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_DATABASE_URL": "mysql://x"}, "sqlite: or postgres://"},
 			{[]string{"serve"}, map[string]string{"PRIVACYDESK_THIRD_PARTIES": "Acme|not-mail|deletion"}, "valid email"},
+			{[]string{"serve"}, map[string]string{"PRIVACYDESK_REQUEST_RETENTION": "24 months"}, "PRIVACYDESK_REQUEST_RETENTION"},
+			{[]string{"audit", "verify", "--anchor", "3:nothex"}, nil, "COUNT:HASH"},
 			{[]string{"bogus"}, nil, "unknown command"},
 		} {
 			e := map[string]string{}
@@ -120,4 +122,84 @@ func openForTest(t *testing.T, dbURL string) *models.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// TestAuditVerifyDetectsDeletedNewestEventsOnceAnchored files requests on
+// a running server, anchors the chain's head with `audit anchor`, and shows
+// `audit verify` passes and prints the anchor, then fails once the newest
+// events are deleted (which the chain's links alone do not reveal). An
+// attacker who also deletes the anchors and re-signs with the key in the
+// same database gets past the stored anchor, but not past a head kept
+// elsewhere and given with --anchor.
+func TestAuditVerifyDetectsDeletedNewestEventsOnceAnchored(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		in := boot(t, dialect)
+		for _, who := range []string{"a", "b", "c"} {
+			postForm(t, in.Client, in.URL+"/requests/new", map[string][]string{"type": {"opt_out"}, "name": {who}, "email": {who + "@example.com"}, "scopes": {"analytics"}})
+		}
+		in.stop()
+		ctx := context.Background()
+		verify := func(args ...string) (string, error) {
+			var out bytes.Buffer
+			err := run(ctx, append([]string{"audit", "verify"}, args...), envFunc(in.env), &out, io.Discard)
+			return out.String(), err
+		}
+		out, err := verify()
+		if err != nil {
+			t.Fatalf("intact chain before any anchor: %v\n%s", err, out)
+		}
+		contains(t, out, "no signed anchor yet")
+		contains(t, out, "audit trail intact: 3 events checked")
+
+		var aout bytes.Buffer
+		if err := run(ctx, []string{"audit", "anchor"}, envFunc(in.env), &aout, io.Discard); err != nil {
+			t.Fatalf("audit anchor: %v\n%s", err, aout.String())
+		}
+		pin := regexp.MustCompile(`audit verify --anchor (3:[0-9a-f]{64})`).FindStringSubmatch(aout.String())
+		if pin == nil {
+			t.Fatalf("audit anchor printed no head to keep:\n%s", aout.String())
+		}
+		out, err = verify("--anchor", pin[1])
+		if err != nil {
+			t.Fatalf("anchored intact chain: %v\n%s", err, out)
+		}
+		for _, want := range []string{"anchor #1: 3 events, head " + pin[1][2:], "public key ", "audit trail intact: 3 events checked"} {
+			contains(t, out, want)
+		}
+
+		db := openForTest(t, in.DBURL)
+		drop := []string{"DROP TRIGGER audit_events_no_delete", "DROP TRIGGER audit_anchors_no_delete"}
+		if dialect == "postgres" {
+			drop = []string{"DROP TRIGGER audit_events_no_change ON audit_events", "DROP TRIGGER audit_anchors_no_change ON audit_anchors"}
+		}
+		for _, s := range drop {
+			if err := db.Exec(s).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Exec(`DELETE FROM audit_events WHERE id = 3`).Error; err != nil {
+			t.Fatal(err)
+		}
+		out, err = verify()
+		if err == nil || !strings.Contains(out, "audit trail links intact: 2 events checked") ||
+			!strings.Contains(out, "BROKEN: the anchor counts 3 events but only 2 remain") {
+			t.Fatalf("deleted newest event not detected: %v\n%s", err, out)
+		}
+
+		// Delete the anchor too and sign a new one with the key in the database.
+		if err := db.Exec(`DELETE FROM audit_anchors`).Error; err != nil {
+			t.Fatal(err)
+		}
+		aout.Reset()
+		if err := run(ctx, []string{"audit", "anchor"}, envFunc(in.env), &aout, io.Discard); err != nil {
+			t.Fatalf("re-anchor: %v", err)
+		}
+		if out, err := verify(); err != nil {
+			t.Fatalf("with the stored anchors replaced, verify should pass (the documented limit): %v\n%s", err, out)
+		}
+		out, err = verify("--anchor", pin[1])
+		if err == nil || !strings.Contains(out, "BROKEN: the head given with --anchor: the anchor counts 3 events but only 2 remain") {
+			t.Fatalf("head kept elsewhere did not catch the truncation: %v\n%s", err, out)
+		}
+	})
 }

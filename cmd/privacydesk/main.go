@@ -31,7 +31,9 @@ Usage:
   privacydesk serve [--demo] [flags]   run the web server and background workers
   privacydesk migrate [flags]          apply database migrations and exit
   privacydesk staff add --email E --name N --role agent|admin [--password-stdin]
-  privacydesk audit verify [flags]     check the audit trail's hash chain
+  privacydesk audit verify [--anchor COUNT:HASH] [flags]
+                                       check the audit trail's hash chain and its newest signed anchor
+  privacydesk audit anchor [flags]     sign the audit trail's head now and print it, to keep elsewhere
 
 Every flag has a PRIVACYDESK_* environment variable; run a command with -h to list them.
 `
@@ -54,11 +56,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "staff":
 		return staffCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "audit":
-		if len(args) < 2 || args[1] != "verify" {
-			fmt.Fprint(stderr, "usage: privacydesk audit verify [flags]\n")
-			return errUsage
+		switch {
+		case len(args) >= 2 && args[1] == "verify":
+			return auditVerify(ctx, args[2:], getenv, stdout, stderr)
+		case len(args) >= 2 && args[1] == "anchor":
+			return auditAnchor(ctx, args[2:], getenv, stdout, stderr)
 		}
-		return auditVerify(ctx, args[2:], getenv, stdout, stderr)
+		fmt.Fprint(stderr, "usage: privacydesk audit verify|anchor [flags]\n")
+		return errUsage
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

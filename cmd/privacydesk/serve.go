@@ -114,7 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
-			DataDir: cfg.DataDir, ThirdParties: thirdParties},
+			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
 	})
 	if err != nil {
@@ -256,27 +256,5 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	fmt.Fprintf(stdout, "migrated %s database: %d migration(s) applied\n", db.Dialect, n)
-	return nil
-}
-
-func auditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("audit verify", args, getenv, stderr, nil)
-	if err != nil {
-		return err
-	}
-	db, err := models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{Logger: newLogger(stderr)})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, brk, err := models.VerifyAuditChain(ctx, db.DB)
-	if err != nil {
-		return err
-	}
-	if brk != nil {
-		fmt.Fprintf(stdout, "audit trail BROKEN at event %d: %s (%d events checked before it)\n", brk.EventID, brk.Reason, n)
-		return fmt.Errorf("audit trail broken at event %d", brk.EventID)
-	}
-	fmt.Fprintf(stdout, "audit trail intact: %d events checked\n", n)
 	return nil
 }
