@@ -194,6 +194,8 @@ func eventText(e models.AuditEvent) string {
 			return "Your data is ready to download"
 		case "download":
 			return "Your data was downloaded"
+		case "download_link_sent":
+			return "A fresh download link was emailed"
 		}
 		return ""
 	}

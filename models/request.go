@@ -168,3 +168,10 @@ func ExpiredUnverified(ctx context.Context, db *gorm.DB, now time.Time, limit in
 		Order("expires_at").Limit(limit).Find(&rs).Error
 	return rs, err
 }
+
+// RequestsForEmail returns an email's requests, newest first, at most limit.
+func RequestsForEmail(ctx context.Context, db *gorm.DB, email string, limit int) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).Where("email = ?", email).Order("created_at DESC").Limit(limit).Find(&rs).Error
+	return rs, err
+}

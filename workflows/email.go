@@ -182,8 +182,9 @@ type EmailData struct {
 	DownloadURL     string     // completed access: the export's link
 	DownloadExpires *time.Time // and until when it works
 	MaxDownloads    int
-	Erasure         []Result // completed deletion: what each source did
-	ThirdParty      string   // third-party notice: the recipient's name
+	Erasure         []Result      // completed deletion: what each source did
+	ThirdParty      string        // third-party notice: the recipient's name
+	Links           []RequestLink // lookup by email: the address's requests
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -239,6 +240,11 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 			return nil, err
 		}
 		d.Erasure = res
+	}
+	if e.Kind == EmailRequestLinks {
+		if err := s.requestLinks(ctx, &d); err != nil {
+			return nil, err
+		}
 	}
 	if name, ok := d.Details["recipient"].(string); ok {
 		d.ThirdParty = name

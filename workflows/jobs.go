@@ -87,6 +87,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &fulfilWorker{s: s})
 		river.AddWorker(workers, &purgeExportsWorker{s: s})
 		river.AddWorker(workers, &purgeRetentionWorker{s: s})
+		river.AddWorker(workers, &sendRequestLinksWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval

@@ -11,8 +11,9 @@ import (
 
 // StatusView is what a requester may see of their request.
 type StatusView struct {
-	Request *models.Request
-	History []models.AuditEvent
+	Request  *models.Request
+	History  []models.AuditEvent
+	Download *DownloadInfo // completed access requests: the download box
 }
 
 // requestForToken returns the request a status token belongs to, only if
@@ -44,7 +45,11 @@ func (s *Service) Status(ctx context.Context, id, token string) (*StatusView, er
 	if err != nil {
 		return nil, err
 	}
-	return &StatusView{Request: r, History: hist}, nil
+	dl, err := s.downloadInfo(ctx, s.DB.DB, r)
+	if err != nil {
+		return nil, err
+	}
+	return &StatusView{Request: r, History: hist, Download: dl}, nil
 }
 
 // CanCancel reports whether the requester may still cancel r.
