@@ -78,11 +78,15 @@ func TestOpeningTheVerifyLinkChangesNothingOnlyThePOSTConfirms(t *testing.T) {
 
 		before := snapshot(t, a)
 		for name, do := range map[string]func() answer{
-			"GET":                  func() answer { return get(t, a, path) },
-			"prefetch":             func() answer { return send(t, a, http.MethodGet, path, "", "", hdr("Sec-Purpose", "prefetch", "Purpose", "prefetch")) },
-			"scanner with a Range": func() answer { return send(t, a, http.MethodGet, path, "", "", hdr("Range", "bytes=0-0", "User-Agent", "LinkScanner/1.0")) },
-			"HEAD":                 func() answer { return send(t, a, http.MethodHead, path, "", "", nil) },
-			"cross-site POST":      func() answer { return confirmVerify(t, a, token, hdr("Sec-Fetch-Site", "cross-site")) },
+			"GET": func() answer { return get(t, a, path) },
+			"prefetch": func() answer {
+				return send(t, a, http.MethodGet, path, "", "", hdr("Sec-Purpose", "prefetch", "Purpose", "prefetch"))
+			},
+			"scanner with a Range": func() answer {
+				return send(t, a, http.MethodGet, path, "", "", hdr("Range", "bytes=0-0", "User-Agent", "LinkScanner/1.0"))
+			},
+			"HEAD":            func() answer { return send(t, a, http.MethodHead, path, "", "", nil) },
+			"cross-site POST": func() answer { return confirmVerify(t, a, token, hdr("Sec-Fetch-Site", "cross-site")) },
 		} {
 			for range 3 {
 				ans := do()
