@@ -146,8 +146,10 @@ func TestReceivedPageShowsTheRequestIDAddressAndWhatWasRecorded(t *testing.T) {
 }
 
 // TestGPCWordingAndPreTickedSaleSharing proves the privacy center no longer
-// claims a GPC signal is honoured before anything is recorded, and that the
-// request form starts with sale/sharing ticked only under GPC.
+// claims a GPC signal is honoured before anything is recorded, that the
+// request form starts with sale/sharing ticked only under GPC, and that
+// this tick, hidden for an access or deletion request, does not make the
+// form refuse one.
 func TestGPCWordingAndPreTickedSaleSharing(t *testing.T) {
 	t.Parallel()
 	a := testapp.New(t, models.DialectSQLite, noCollect)
@@ -157,6 +159,18 @@ func TestGPCWordingAndPreTickedSaleSharing(t *testing.T) {
 	const ticked = `value="sale_sharing" checked`
 	contains(t, send(t, a, http.MethodGet, "/requests/new?type=opt_out", "", "", hdr("Sec-GPC", "1")).Body, ticked, "sale and sharing is ticked for you")
 	lacks(t, get(t, a, "/requests/new?type=opt_out").Body, ticked)
+
+	for _, typ := range []string{models.TypeAccess, models.TypeDeletion} {
+		ans := postForm(t, a, "/requests/new", url.Values{"type": {typ}, "name": {"Sam"}, "email": {"sam@example.com"},
+			"scopes": {models.ScopeSaleSharing}}, hdr("Sec-GPC", "1"))
+		if ans.Status != http.StatusSeeOther {
+			t.Errorf("%s with the hidden GPC tick: %d, want 303\n%s", typ, ans.Status, ans.Body)
+		}
+	}
+	var r models.Request
+	if err := a.DB.Where("email = ? AND type = ?", "sam@example.com", models.TypeAccess).Take(&r).Error; err != nil || r.Scopes != "" || !r.GPC {
+		t.Errorf("access request: scopes %q, GPC %v, %v", r.Scopes, r.GPC, err)
+	}
 }
 
 // TestPolicyPageHasOneTitleADateContentsAndTheRightsSections proves the

@@ -67,6 +67,9 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 			Error: "We could not read the form. Please fill it in again."})
 		return
 	}
+	if f.Type != models.TypeOptOut {
+		f.Scopes = nil // the form hides the opt-out choices for other types: a tick left there does not count
+	}
 	if f.Honeypot != "" {
 		c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(f.Type))
 		return
