@@ -90,7 +90,7 @@ func TestPathTraversalInIDsAndFileNamesFindsNothing(t *testing.T) {
 			t.Fatalf("%d downloads counted for traversal attempts", n)
 		}
 
-		ok := get(t, a, download)
+		ok := downloadZip(t, a, download, nil)
 		wantStatus(t, ok, http.StatusOK, "")
 		if !requestIDRE.MatchString(id) || ok.Header.Get("Content-Disposition") != `attachment; filename="kactoily-data-`+id+`.zip"` {
 			t.Errorf("Content-Disposition %q", ok.Header.Get("Content-Disposition"))

@@ -119,13 +119,18 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 		agent := staffUser(t, a, "quinn@kactoily.example")
 		id := fileConfirmed(t, a, root, models.TypeAccess, "vera@example.com", "Vera Verified")
 		pending := fileAccess(t, a, "ana@example.com", "Ana")
-		token := tokenOf(t, verifyEmail(t, a, "ana@example.com", pending).Link("/status?token="))
+		pendingMail := verifyEmail(t, a, "ana@example.com", pending)
+		token := tokenOf(t, pendingMail.Link("/status?token="))
 
 		// Each POST route with a form that succeeds when sent from our own pages.
 		forms := map[string]url.Values{
 			"/requests/new":                    {"type": {"access"}, "name": {"Bo"}, "email": {"bo@example.com"}},
 			"/requests/resend":                 {"email": {"ana@example.com"}},
-			"/requests/:id/cancel":             {"token": {token}},
+			"/requests/:id/cancel":             {"token": {token}, "confirm": {"yes"}},
+			"/requests/verify":                 {"token": {tokenOf(t, pendingMail.Link("/requests/verify?token="))}},
+			"/requests/lookup":                 {"email": {"ana@example.com"}},
+			"/requests/:id/download":           {"token": {token}},
+			"/requests/:id/download-link":      {"token": {token}},
 			"/staff/login":                     {"email": {"quinn@kactoily.example"}, "password": {agentPW}},
 			"/staff/logout":                    {},
 			"/staff/requests/new":              {"type": {"deletion"}, "name": {"Pat"}, "email": {"pat@example.com"}, "identity_confirmed": {"Passport seen."}},
@@ -160,8 +165,8 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 		}
 		slices.Sort(posts)
 		pathOfRoute := func(p string) string {
-			if p == "/requests/:id/cancel" {
-				return "/requests/" + pending + "/cancel"
+			if strings.HasPrefix(p, "/requests/:id/") {
+				return strings.Replace(p, ":id", pending, 1)
 			}
 			return fillPath(t, p, params)
 		}

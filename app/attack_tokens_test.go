@@ -76,13 +76,20 @@ func TestEachTokenOpensOnlyItsOwnDoorOfItsOwnRequest(t *testing.T) {
 			{"download", "download", func(id, tok string) answer {
 				return get(t, a, "/requests/"+id+"/download?token="+url.QueryEscape(tok))
 			}},
+			{"verify button", "verify", func(_, tok string) answer { return confirmVerify(t, a, tok, nil) }},
+			{"download button", "download", func(id, tok string) answer {
+				return postForm(t, a, "/requests/"+id+"/download", url.Values{"token": {tok}}, nil)
+			}},
+			{"fresh download link", "cancel", func(id, tok string) answer {
+				return postForm(t, a, "/requests/"+id+"/download-link", url.Values{"token": {tok}}, nil)
+			}},
 		}
 		before := snapshot(t, a)
 		for _, tk := range tokens {
 			for _, d := range doors {
 				for _, id := range []string{idA, idB} {
 					own := id == tk.id
-					if d.name == "verify link" && !own {
+					if d.purpose == "verify" && !own {
 						continue // the verify link names no request
 					}
 					want := http.StatusNotFound
@@ -116,7 +123,7 @@ func TestEachTokenOpensOnlyItsOwnDoorOfItsOwnRequest(t *testing.T) {
 			t.Errorf("%d downloads counted", n)
 		}
 		// The genuine tokens still work after all that.
-		if ans := get(t, a, downloadPath); ans.Status != http.StatusOK || !strings.HasPrefix(ans.Body, "PK") {
+		if ans := downloadZip(t, a, downloadPath, nil); ans.Status != http.StatusOK || !strings.HasPrefix(ans.Body, "PK") {
 			t.Errorf("genuine download: %d", ans.Status)
 		}
 		verifyRequest(t, a, verifyB.Link("/requests/verify?token="))

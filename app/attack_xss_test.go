@@ -178,7 +178,7 @@ func TestExportCSVDefusesFormulasFromStoreRecords(t *testing.T) {
 		}
 		a.AddStaff(t, "admin@kactoily.example", "Admin", models.RoleAdmin)
 		_, path := completedAccess(t, a, staffUser(t, a, "admin@kactoily.example"), email, 1)
-		ans := get(t, a, path)
+		ans := downloadZip(t, a, path, nil)
 		wantStatus(t, ans, http.StatusOK, "")
 		zr, err := zip.NewReader(bytes.NewReader([]byte(ans.Body)), int64(len(ans.Body)))
 		if err != nil {

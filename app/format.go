@@ -148,7 +148,7 @@ var eventLabels = map[string]string{
 	"staff_cancel": "Cancelled by staff", "cancel": "Cancelled by the requester",
 	"export_built": "Export built", "download": "Export downloaded", "fulfil": "Carried out",
 	"retry_erasure": "Erasure retried", "merged": "Filed again; merged into this request",
-	"gpc_opt_out": "Global Privacy Control opt-out recorded", "purge_personal_data": "Personal data removed after the retention period",
+	"gpc_opt_out": "Global Privacy Control opt-out recorded", "download_link_sent": "Fresh download link emailed", "purge_personal_data": "Personal data removed after the retention period",
 }
 
 func eventLabel(action string) string {

@@ -190,11 +190,15 @@ func FuzzTokenLinks(f *testing.F) {
 			form         string
 			allowed      []int // for a token we issued
 		}{
-			{"GET", "/requests/verify" + q, "", []int{303, 404, 409, 410}},
+			{"GET", "/requests/verify" + q, "", []int{200, 404, 409, 410}},
+			{"POST", "/requests/verify", "token=" + url.QueryEscape(token), []int{303, 404, 409, 410}},
 			{"GET", req + "/status" + q, "", []int{200, 404}},
 			{"GET", "/api/v1/requests/" + url.PathEscape(id) + q, "", []int{200, 404}},
 			{"GET", req + "/download" + q, "", []int{404}},
-			{"POST", req + "/cancel", "token=" + url.QueryEscape(token), []int{303, 404, 409}},
+			{"POST", req + "/download", "token=" + url.QueryEscape(token), []int{404}},
+			{"POST", req + "/download-link", "token=" + url.QueryEscape(token), []int{404, 409}},
+			{"POST", req + "/cancel", "token=" + url.QueryEscape(token), []int{200, 404, 409}},
+			{"POST", req + "/cancel", "confirm=yes&token=" + url.QueryEscape(token), []int{303, 404, 409}},
 		}
 		for _, d := range doors {
 			ct := ""

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,14 +30,29 @@ func (s *Server) handleHome(c *gin.Context) {
 	s.render(c, http.StatusOK, "home", view{Title: "Your privacy, your choice", Data: gin.H{"GPC": gpc(c)}})
 }
 
+// policyUpdated is the date of the policy text in templates/static/privacy-policy.txt:
+// change it with the text.
+var policyUpdated = time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC)
+
 func (s *Server) handlePolicy(c *gin.Context) {
-	s.render(c, http.StatusOK, "policy", view{Title: "Privacy Policy", Data: policyParagraphs(s.policy)})
+	paras := policyParagraphs(s.policy)
+	var toc []gin.H
+	for _, p := range paras {
+		if p["Heading"] != nil {
+			toc = append(toc, p)
+		}
+	}
+	s.render(c, http.StatusOK, "policy", view{Title: "Privacy Policy",
+		Data: gin.H{"Paragraphs": paras, "TOC": toc, "Updated": policyUpdated}})
 }
 
 func (s *Server) handleNewForm(c *gin.Context) {
 	f := requestForm{Type: c.Query("type")}
 	if !slices.Contains(models.RequestTypes, f.Type) {
 		f.Type = ""
+	}
+	if gpc(c) { // the browser already said so: the form starts with it ticked
+		f.Scopes = []string{models.ScopeSaleSharing}
 	}
 	s.render(c, http.StatusOK, "new", view{Title: "Make a privacy request", Form: f, Data: formData(c)})
 }
@@ -51,6 +67,9 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		s.render(c, http.StatusBadRequest, "new", view{Title: "Make a privacy request", Form: f, Data: formData(c),
 			Error: "We could not read the form. Please fill it in again."})
 		return
+	}
+	if f.Type != models.TypeOptOut {
+		f.Scopes = nil // the form hides the opt-out choices for other types: a tick left there does not count
 	}
 	if f.Honeypot != "" {
 		c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(f.Type))
@@ -69,6 +88,7 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		s.fail(c, 0, err)
 		return
 	}
+	s.setReceipt(c, receipt{ID: r.ID, Type: r.Type, Email: r.Email, Scopes: r.ScopeList(), GPC: r.GPC})
 	c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(r.Type))
 }
 
@@ -81,17 +101,56 @@ func (s *Server) handleReceived(c *gin.Context) {
 	if t == models.TypeOptOut {
 		title = "Your opt-out is in effect"
 	}
-	s.render(c, http.StatusOK, "received", view{Title: title, Data: gin.H{"Type": t}})
+	rc, ok := readReceipt(c)
+	if !ok || rc.Type != t {
+		rc = receipt{}
+	}
+	s.render(c, http.StatusOK, "received", view{Title: title, NoIndex: true, Data: gin.H{"Type": t, "R": rc}})
 }
 
+// handleVerify shows the page of an emailed verification link: what it
+// would confirm and a button that does. Opening it changes nothing, so a
+// mail scanner following the link confirms nothing.
 func (s *Server) handleVerify(c *gin.Context) {
 	noStore(c)
-	r, tok, err := s.svc.Verify(c.Request.Context(), c.Query("token"))
+	s.showVerifyLink(c, c.Query("token"))
+}
+
+// handleVerifySubmit confirms the request with the token from the form's
+// body (never the URL) and goes to its status page.
+func (s *Server) handleVerifySubmit(c *gin.Context) {
+	noStore(c)
+	token := c.PostForm("token")
+	r, tok, err := s.svc.Verify(c.Request.Context(), token)
+	if models.ErrorCode(err) == models.EGone || models.ErrorCode(err) == models.EConflict {
+		s.showVerifyLink(c, token) // used, expired or cancelled: say which, as the link's page does
+		return
+	}
 	if err != nil {
 		s.fail(c, 0, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, statusPath(r.ID, tok)+"&confirmed=1")
+}
+
+func (s *Server) showVerifyLink(c *gin.Context, token string) {
+	l, err := s.svc.CheckVerifyLink(c.Request.Context(), token)
+	if err != nil {
+		s.fail(c, 0, err)
+		return
+	}
+	status, title := http.StatusOK, "Confirm your request"
+	switch r := l.Request; {
+	case l.Used:
+		status, title = http.StatusGone, "Already confirmed"
+	case r.Status == models.StatusExpired:
+		status, title = http.StatusGone, "This request has expired"
+	case r.Status == models.StatusCancelled:
+		status, title = http.StatusConflict, "This request was cancelled"
+	case r.Status != models.StatusPendingVerification:
+		title = "Your request is confirmed"
+	}
+	s.render(c, status, "verify", view{Title: title, NoIndex: true, Data: gin.H{"R": l.Request, "Used": l.Used, "Token": token}})
 }
 
 func statusPath(id, token string) string {
@@ -142,15 +201,33 @@ func (s *Server) handleStatus(c *gin.Context) {
 		flash = "Thank you: your email is confirmed and your request is with our privacy team."
 	case c.Query("cancelled") == "1":
 		flash = "Your request is cancelled."
+	case c.Query("linksent") == "1":
+		flash = "We have emailed a fresh download link to the address you confirmed."
 	}
 	s.render(c, http.StatusOK, "status", view{Title: "Request " + v.Request.ID, Flash: flash, NoIndex: true,
 		Data: gin.H{"R": v.Request, "History": v.History, "Token": token, "CanCancel": workflows.CanCancel(v.Request),
-			"GPC": gpcNote}})
+			"GPC": gpcNote, "Download": v.Download}})
 }
 
+// handleCancel cancels only when the form says confirm=yes; the status
+// page's button posts without it and gets the confirmation step first.
 func (s *Server) handleCancel(c *gin.Context) {
 	noStore(c)
 	token := c.PostForm("token")
+	if c.PostForm("confirm") != "yes" {
+		v, err := s.svc.Status(c.Request.Context(), c.Param("id"), token)
+		if err != nil {
+			s.fail(c, 0, err)
+			return
+		}
+		if !workflows.CanCancel(v.Request) {
+			s.fail(c, 0, models.Errorf(models.EConflict, "This request is %s and can no longer be cancelled.", workflows.Label(v.Request.Status)))
+			return
+		}
+		s.render(c, http.StatusOK, "cancel", view{Title: "Cancel request " + v.Request.ID + "?", NoIndex: true,
+			Data: gin.H{"R": v.Request, "Token": token, "Back": statusPath(v.Request.ID, token)}})
+		return
+	}
 	r, err := s.svc.Cancel(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
@@ -159,17 +236,19 @@ func (s *Server) handleCancel(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, statusPath(r.ID, token)+"&cancelled=1")
 }
 
-// policyParagraphs splits the policy text into headings, paragraphs and bullets.
+// policyParagraphs splits the policy text into headings (each with an id
+// for the table of contents), paragraphs and bullets; the text's own title
+// is left out, as the page has it already.
 func policyParagraphs(text string) []gin.H {
 	var out []gin.H
-	for _, line := range strings.Split(text, "\n") {
+	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		switch {
-		case line == "":
+		case line == "", i == 0 && strings.EqualFold(line, "Privacy Policy"):
 		case strings.HasPrefix(line, "•"):
 			out = append(out, gin.H{"Bullet": strings.TrimSpace(strings.TrimPrefix(line, "•"))})
 		case len(line) < 60 && !strings.HasSuffix(line, "."):
-			out = append(out, gin.H{"Heading": line})
+			out = append(out, gin.H{"Heading": line, "ID": slug(line)})
 		default:
 			out = append(out, gin.H{"Text": line})
 		}
@@ -177,12 +256,59 @@ func policyParagraphs(text string) []gin.H {
 	return out
 }
 
+// handleDownload shows the page of an emailed download link, with a
+// button that downloads. Opening it (a scanner, a Range probe) uses nothing.
 func (s *Server) handleDownload(c *gin.Context) {
 	noStore(c)
-	exp, err := s.svc.Download(c.Request.Context(), c.Param("id"), c.Query("token"))
+	token := c.Query("token")
+	l, err := s.svc.CheckDownloadLink(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
 		return
 	}
-	c.FileAttachment(exp.Path, "kactoily-data-"+c.Param("id")+".zip")
+	s.render(c, http.StatusOK, "download", view{Title: "Download your data", NoIndex: true, Data: gin.H{"L": l, "Token": token}})
+}
+
+// handleDownloadSubmit sends the whole export for the token in the form's
+// body; only a complete download counts as one of the link's uses.
+func (s *Server) handleDownloadSubmit(c *gin.Context) {
+	noStore(c)
+	id := c.Param("id")
+	err := s.svc.Download(c.Request.Context(), id, c.PostForm("token"), func(exp *models.Export) error {
+		return sendWholeFile(c, exp.Path, "kactoily-data-"+id+".zip")
+	})
+	if err != nil && !c.Writer.Written() {
+		s.fail(c, 0, err)
+	}
+}
+
+// handleDownloadLink emails a fresh download link to the confirmed address,
+// for the holder of the request's status token.
+func (s *Server) handleDownloadLink(c *gin.Context) {
+	noStore(c)
+	token := c.PostForm("token")
+	if err := s.svc.SendDownloadLink(c.Request.Context(), c.Param("id"), token); err != nil {
+		s.fail(c, 0, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, statusPath(c.Param("id"), token)+"&linksent=1")
+}
+
+// slug turns a heading into an id: lower-case words joined by hyphens.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		default:
+			dash = true
+		}
+	}
+	return b.String()
 }

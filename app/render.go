@@ -245,6 +245,8 @@ func eventText(e models.AuditEvent) string {
 			return "Asked for again; kept as this request and a new confirmation link sent"
 		case "gpc_opt_out":
 			return "Global Privacy Control signal received: opted out of sale and sharing"
+		case "download_link_sent":
+			return "A fresh download link was emailed"
 		}
 		return ""
 	}

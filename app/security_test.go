@@ -35,14 +35,19 @@ func TestSecurityHeadersOnEveryKindOfAnswer(t *testing.T) {
 			{"health check", "GET", "/healthz", "", 200, false},
 			{"status page", "GET", statusPath, "", 200, true},
 			{"status page with a bad token", "GET", "/requests/" + id + "/status?token=" + forgedToken(), "", 404, true},
-			{"verify link", "GET", verifyPath, "", 303, true},
+			{"verify link page", "GET", verifyPath, "", 200, true},
+			{"verify button", "POST", "/requests/verify", "token=" + tokenOf(t, verifyPath), 303, true},
 			{"used verify link", "GET", verifyPath, "", 410, true},
+			{"lookup form", "GET", "/requests/lookup", "", 200, false},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				ct := ""
 				if tc.body != "" {
 					ct = "application/json"
+					if tc.method == "POST" && !strings.HasPrefix(tc.body, "{") {
+						ct = "application/x-www-form-urlencoded"
+					}
 				}
 				ans := send(t, a, tc.method, tc.path, ct, tc.body, nil)
 				if ans.Status != tc.status {
@@ -71,7 +76,8 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := testapp.New(t, dialect, roomy)
 		id := fileAccess(t, a, "ana@example.com", "Ana")
-		token := tokenOf(t, verifyEmail(t, a, "ana@example.com", id).Link("/status?token="))
+		verify := verifyEmail(t, a, "ana@example.com", id)
+		token := tokenOf(t, verify.Link("/status?token="))
 		mailsBefore := len(a.Mail.Messages())
 		posts := []struct {
 			name, path string
@@ -80,7 +86,9 @@ func TestCrossSitePostsAreRefused(t *testing.T) {
 		}{
 			{"new request", "/requests/new", url.Values{"type": {"access"}, "name": {"Bo"}, "email": {"bo@example.com"}}, 303},
 			{"resend", "/requests/resend", url.Values{"email": {"ana@example.com"}}, 200},
-			{"cancel", "/requests/" + id + "/cancel", url.Values{"token": {token}}, 303},
+			{"lookup", "/requests/lookup", url.Values{"email": {"ana@example.com"}}, 200},
+			{"confirm", "/requests/verify", url.Values{"token": {tokenOf(t, verify.Link("/requests/verify?token="))}}, 303},
+			{"cancel", "/requests/" + id + "/cancel", url.Values{"token": {token}, "confirm": {"yes"}}, 303},
 		}
 		hostile := []struct {
 			name   string

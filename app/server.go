@@ -28,6 +28,8 @@ const maxBody = 64 << 10
 type Service interface {
 	Submit(ctx context.Context, in workflows.NewRequest) (*models.Request, error)
 	Verify(ctx context.Context, token string) (*models.Request, string, error)
+	CheckVerifyLink(ctx context.Context, token string) (*workflows.VerifyLink, error)
+	LookupRequests(ctx context.Context, email string) error
 	Resend(ctx context.Context, email string) error
 	Status(ctx context.Context, id, token string) (*workflows.StatusView, error)
 	HonourStatusGPC(ctx context.Context, id, token string) (bool, error)
@@ -51,7 +53,9 @@ type Service interface {
 	StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
 	FileOnBehalf(ctx context.Context, actor *models.StaffUser, in workflows.NewRequest, confirmedReason string) (*models.Request, error)
 	ComplianceReport(ctx context.Context, from, to time.Time) (*workflows.Report, error)
-	Download(ctx context.Context, id, token string) (*models.Export, error)
+	Download(ctx context.Context, id, token string, send func(*models.Export) error) error
+	CheckDownloadLink(ctx context.Context, id, token string) (*workflows.DownloadLink, error)
+	SendDownloadLink(ctx context.Context, id, token string) error
 	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
 	ErasurePlan(ctx context.Context, id string) ([]workflows.Plan, error)
 	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
@@ -171,11 +175,16 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.POST("/requests/new", s.limitIntake(), s.handleNewSubmit)
 	e.GET("/requests/received", s.handleReceived)
 	e.GET("/requests/verify", s.handleVerify)
+	e.POST("/requests/verify", s.handleVerifySubmit)
+	e.GET("/requests/lookup", s.handleLookupForm)
+	e.POST("/requests/lookup", s.limitResend(), s.handleLookupSubmit)
 	e.GET("/requests/resend", s.handleResendForm)
 	e.POST("/requests/resend", s.limitResend(), s.handleResendSubmit)
 	e.GET("/requests/:id/status", s.handleStatus)
 	e.POST("/requests/:id/cancel", s.handleCancel)
 	e.GET("/requests/:id/download", s.handleDownload)
+	e.POST("/requests/:id/download", s.handleDownloadSubmit)
+	e.POST("/requests/:id/download-link", s.limitResend(), s.handleDownloadLink)
 
 	e.GET("/staff", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/queue") })
 	e.GET("/staff/login", s.handleLoginForm)

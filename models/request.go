@@ -191,3 +191,10 @@ func PendingRequestsOfType(ctx context.Context, db *gorm.DB, email, typ string, 
 		Order("created_at DESC").Limit(limit).Find(&rs).Error
 	return rs, err
 }
+
+// RequestsForEmail returns an email's requests, newest first, at most limit.
+func RequestsForEmail(ctx context.Context, db *gorm.DB, email string, limit int) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).Where("email = ?", email).Order("created_at DESC").Limit(limit).Find(&rs).Error
+	return rs, err
+}

@@ -60,3 +60,23 @@ func UseToken(ctx context.Context, tx *gorm.DB, t *RequestToken, now time.Time) 
 	t.UsedAt = &now
 	return nil
 }
+
+// ReleaseTokenUse gives back one use counted by UseToken, for a use that did
+// not happen after all (a download the client broke off).
+func ReleaseTokenUse(ctx context.Context, tx *gorm.DB, id int64) error {
+	return tx.WithContext(ctx).Model(&RequestToken{}).Where("id = ? AND uses > 0", id).
+		Update("uses", gorm.Expr("uses - 1")).Error
+}
+
+// LatestToken returns the newest token of a purpose for a request, or ErrNotFound.
+func LatestToken(ctx context.Context, db *gorm.DB, requestID, purpose string) (*RequestToken, error) {
+	var t RequestToken
+	err := db.WithContext(ctx).Where("request_id = ? AND purpose = ?", requestID, purpose).Order("id DESC").Take(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}

@@ -130,3 +130,17 @@ func linkTo(text, substr string) string {
 	}
 	return ""
 }
+
+// pressButton does what the page of an emailed link's button does: a POST of
+// the link's token, in the body, to action on the link's server ("" for the
+// link's own path).
+func pressButton(c *http.Client, link, action string) (answer, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return answer{}, err
+	}
+	if action == "" {
+		action = u.Path
+	}
+	return postForm(c, u.Scheme+"://"+u.Host+action, url.Values{"token": {u.Query().Get("token")}})
+}

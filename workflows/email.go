@@ -194,6 +194,7 @@ type EmailData struct {
 	ThirdPartyHolds string           // and what it holds from us
 	// ThirdPartyReason is what the notice is of: deletion or opt_out.
 	ThirdPartyReason string
+	Links            []RequestLink // lookup by email: the address's requests
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -256,6 +257,11 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 			return nil, err
 		}
 		d.Deletion = sum
+	}
+	if e.Kind == EmailRequestLinks {
+		if err := s.requestLinks(ctx, &d); err != nil {
+			return nil, err
+		}
 	}
 	if name, ok := d.Details["recipient"].(string); ok {
 		d.ThirdParty = name

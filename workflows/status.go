@@ -11,8 +11,9 @@ import (
 
 // StatusView is what a requester may see of their request.
 type StatusView struct {
-	Request *models.Request
-	History []models.AuditEvent // only the events RequesterSees
+	Request  *models.Request
+	History  []models.AuditEvent // only the events RequesterSees
+	Download *DownloadInfo       // completed access requests: the download box
 }
 
 // requesterEvents are the events within one status that concern the
@@ -20,7 +21,7 @@ type StatusView struct {
 // collection) is staff-internal.
 var requesterEvents = map[string]bool{
 	"verification_resent": true, "extend": true, "export_built": true, "download": true,
-	"merged": true, "gpc_opt_out": true,
+	"merged": true, "gpc_opt_out": true, "download_link_sent": true,
 }
 
 // RequesterSees reports whether the requester's history (status page and
@@ -65,7 +66,11 @@ func (s *Service) Status(ctx context.Context, id, token string) (*StatusView, er
 			hist = append(hist, e)
 		}
 	}
-	return &StatusView{Request: r, History: hist}, nil
+	dl, err := s.downloadInfo(ctx, s.DB.DB, r)
+	if err != nil {
+		return nil, err
+	}
+	return &StatusView{Request: r, History: hist, Download: dl}, nil
 }
 
 // CanCancel reports whether the requester may still cancel r.

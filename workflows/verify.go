@@ -40,6 +40,46 @@ func (s *Service) checkToken(ctx context.Context, db *gorm.DB, purpose, raw stri
 	return t, nil
 }
 
+// VerifyLink is what the page of a verification link may show: the request
+// it belongs to, and whether the link already confirmed it.
+type VerifyLink struct {
+	Request *models.Request
+	Used    bool // this link confirmed the request; it confirms nothing more
+}
+
+// CheckVerifyLink looks at a verification link without using it, so the
+// page a mail scanner or a prefetch opens changes nothing. A used link
+// still names its request (its hash stays stored, with used_at), so the
+// page can say "already confirmed" rather than "not valid"; it never hands
+// out a new status token, which only Verify mints for an unused link.
+// Errors: ENotFound (forged or malformed), EGone (expired and unused).
+func (s *Service) CheckVerifyLink(ctx context.Context, token string) (*VerifyLink, error) {
+	tok, ok := ParseToken(token)
+	if !ok {
+		return nil, errBadLink
+	}
+	db := s.DB.DB.WithContext(ctx)
+	t, err := models.FindToken(ctx, db, models.PurposeVerify, HashToken(tok))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	used := t.MaxUses > 0 && t.Uses >= t.MaxUses
+	if !used && t.ExpiresAt != nil && !s.now().Before(*t.ExpiresAt) {
+		return nil, errExpiredLink
+	}
+	r, err := models.FindRequest(ctx, db, t.RequestID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, errBadLink
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &VerifyLink{Request: r, Used: used}, nil
+}
+
 // Verify confirms a requester's email with the token from the verification
 // link: the request becomes verified, its due date is set, a receipt is
 // sent, and a fresh status-page token is returned. Each link works once.

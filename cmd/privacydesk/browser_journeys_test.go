@@ -26,17 +26,26 @@ func fileInBrowser(b *browser, typ, name, email, details string) (confirmations 
 	return confirmations
 }
 
-// verifyInBrowser opens the nth confirmation link emailed to the address and
-// checks the status page it leads to; it returns the request id and the
-// status page's path with its token.
+// verifyInBrowser opens the nth confirmation link emailed to the address,
+// checks that the page it opens changed nothing, presses its "Confirm my
+// request" button and checks the status page it leads to; it returns the
+// request id and the status page's path with its token.
 func verifyInBrowser(b *browser, email string, nth int) (id, statusPath string) {
 	b.t.Helper()
 	in := b.in
 	msg := in.Mail.WaitForNth(b.t, email, "Confirm your privacy request", nth)
 	id = regexpFind(b.t, `PD-[0-9A-Z]{5}-[0-9A-Z]{5}`, msg.Subject)
 	link := msg.Link("/requests/verify?token=")
-	if code := b.open(link); code != 200 || b.path() != "/requests/"+id+"/status" {
+	if code := b.open(link); code != 200 || b.path() != "/requests/verify" {
 		b.t.Fatalf("confirmation link: %d at %s", code, b.location())
+	}
+	b.wantText("h1", "Confirm your request")
+	b.wantText(".facts", id)
+	if n := in.Mail.Count(email, "We have your privacy request "+id); n != 0 {
+		b.t.Fatalf("opening the link confirmed the request (%d receipts)", n)
+	}
+	if code := b.follow(`form.confirm-form button[type=submit]`); code != 200 || b.path() != "/requests/"+id+"/status" {
+		b.t.Fatalf("confirm button: %d at %s", code, b.location())
 	}
 	b.wantText("h1", "Request "+id)
 	b.wantText(`.notice.ok[role=status]`, "your email is confirmed")
@@ -116,12 +125,34 @@ func TestBrowserAccessJourney(t *testing.T) {
 		if eval[string](customer, `document.querySelector("#name").getAttribute("aria-describedby")`) != "name-error" {
 			t.Fatal("the name field is not described by its error")
 		}
+		if focused := eval[string](customer, `document.activeElement && document.activeElement.id`); focused != "form-error" {
+			t.Fatalf("after the failed submit the focus is on %q, want the error summary", focused)
+		}
 		customer.shot("request-form-errors", "")
+		// The opt-out scopes show only for an opt-out: hidden (so not tabbable) for access.
+		customer.click(`input[name=type][value=access]`)
+		if customer.visible(".scopes") {
+			t.Fatal("the opt-out scopes are visible for an access request")
+		}
+		customer.click(`input[name=type][value=opt_out]`)
+		if !customer.visible(".scopes") {
+			t.Fatal("the opt-out scopes are hidden for an opt-out")
+		}
 
 		n := fileInBrowser(customer, "access", "Alex Morgan", demo.AlexMorganEmail, "Orders since 2024, please.")
 		customer.wantText("h1", "Check your email")
+		customer.wantText(".facts", demo.AlexMorganEmail)
 		id, statusPath := verifyInBrowser(customer, demo.AlexMorganEmail, n)
 		customer.shot("status", "")
+		// The used link now says so, and gives no new way into the request.
+		if code := customer.open(in.Mail.WaitForNth(t, demo.AlexMorganEmail, "Confirm your privacy request", n).Link("/requests/verify?token=")); code != 410 {
+			t.Fatalf("used confirmation link: %d, want 410", code)
+		}
+		customer.wantText("h1", "Already confirmed")
+		customer.wantText("main", id)
+		if eval[bool](customer, `!!document.querySelector('main a[href*="/status"], main form')`) {
+			t.Fatal("the used link's page leads to the status page")
+		}
 
 		// Two requests confirmed later, so due later: the queue must put ours first.
 		fileAndVerify(t, in, "deletion", "Jane Doe", demo.JaneDoeEmail)
@@ -139,13 +170,34 @@ func TestBrowserAccessJourney(t *testing.T) {
 		approve(agent)
 
 		done := in.Mail.WaitFor(t, demo.AlexMorganEmail, "Your data from Kactoily is ready")
-		code, zipBody := get(t, in.Client, done.Link("/download?token="))
-		if code != 200 {
-			t.Fatalf("download: %d", code)
+		if code := customer.open(done.Link("/download?token=")); code != 200 {
+			t.Fatalf("download link: %d", code)
 		}
-		checkExport(t, []byte(zipBody), demo.AlexMorganEmail, demo.JaneDoeEmail)
+		customer.wantText("h1", "Download your data")
+		customer.wantText(".facts", "5")
+		zipBody := customer.downloadClick(`form.confirm-form button[type=submit]`)
+		checkExport(t, zipBody, demo.AlexMorganEmail, demo.JaneDoeEmail)
+
+		// The status page has the download box: until when, how many left,
+		// and a fresh link to the confirmed address.
 		customer.open(statusPath)
 		customer.reloadUntil("status page says completed", `!!document.querySelector(".facts .status-completed")`)
+		customer.reloadUntil("the download is counted", `document.querySelector(".download-box .uses-left")?.textContent === "4"`)
+		customer.wantText(".download-box", "Available until")
+		if eval[bool](customer, `!![...document.querySelectorAll(".facts dt")].find(d => d.textContent.includes("answer by"))`) {
+			t.Fatal("the completed request still shows a due date")
+		}
+		customer.shot("status-download", ".download-box")
+		if code := customer.follow(`.download-box form button[type=submit]`); code != 200 {
+			t.Fatalf("fresh download link: %d", code)
+		}
+		customer.wantText(`.notice.ok[role=status]`, "fresh download link")
+		fresh := in.Mail.WaitForNth(t, demo.AlexMorganEmail, "Your data from Kactoily is ready", 2)
+		if code := customer.open(fresh.Link("/download?token=")); code != 200 {
+			t.Fatalf("fresh download link: %d", code)
+		}
+		customer.wantText(".facts", "5")
+		checkExport(t, customer.downloadClick(`form.confirm-form button[type=submit]`), demo.AlexMorganEmail, demo.JaneDoeEmail)
 	})
 }
 
@@ -197,6 +249,7 @@ func TestBrowserDeletionJourney(t *testing.T) {
 		}
 		customer.open(statusPath)
 		customer.wantText(".facts", "completed")
+		customer.wantText(".facts", "Closed")
 
 		if code := admin.open("/staff/reports"); code != 200 {
 			t.Fatalf("report: %d", code)
@@ -217,11 +270,11 @@ func TestBrowserDeletionJourney(t *testing.T) {
 		}
 		approve(admin)
 		again := in.Mail.WaitForNth(t, demo.JaneDoeEmail, "Your data from Kactoily is ready", 1)
-		code, zipBody := get(t, in.Client, again.Link("/download?token="))
-		if code != 200 {
-			t.Fatalf("download after erasure: %d", code)
+		if code := customer.open(again.Link("/download?token=")); code != 200 {
+			t.Fatalf("download link after erasure: %d", code)
 		}
-		for name, body := range unzip(t, []byte(zipBody)) {
+		zipBody := customer.downloadClick(`form.confirm-form button[type=submit]`)
+		for name, body := range unzip(t, zipBody) {
 			if strings.HasPrefix(name, "data/") && (bytes.Contains(body, []byte(demo.JaneDoeEmail)) || bytes.Contains(body, []byte("Jane"))) {
 				t.Fatalf("after erasure %s still holds Jane's data:\n%.500s", name, body)
 			}
@@ -248,9 +301,15 @@ func TestBrowserOptOutWithGPC(t *testing.T) {
 			t.Fatal("the form does not show the GPC notice")
 		}
 		customer.wantText(".scopes .hint", "Global Privacy Control")
+		if !eval[bool](customer, `document.querySelector("input[name=scopes][value=sale_sharing]").checked`) {
+			t.Fatal("under GPC the form does not start with sale/sharing ticked")
+		}
 		customer.click(`input[name=scopes][value=marketing_email]`)
 		fileInBrowser(customer, "opt_out", "Sam Rivera", email, "")
 		customer.wantText("h1", "Your opt-out is in effect")
+		customer.wantText(".recorded", "Marketing email")
+		customer.wantText(".recorded", "Sale/sharing")
+		customer.wantText(".facts", email)
 
 		done := in.Mail.WaitFor(t, email, "Your opt-out is in effect")
 		for _, want := range []string{"Marketing email", "Sale/sharing", "Global Privacy Control"} {
@@ -261,5 +320,29 @@ func TestBrowserOptOutWithGPC(t *testing.T) {
 		if n := in.Mail.Count(email, "Confirm your privacy request"); n != 0 {
 			t.Fatalf("an opt-out was asked to confirm its email (%d messages)", n)
 		}
+
+		// Cancelling asks first: "keep" changes nothing, "yes" cancels.
+		customer.open("/requests/new?type=access")
+		n := fileInBrowser(customer, "access", "Sam Rivera", email, "")
+		id, statusPath := verifyInBrowser(customer, email, n)
+		if code := customer.follow(`form.danger-zone button[type=submit]`); code != 200 {
+			t.Fatalf("cancel button: %d", code)
+		}
+		customer.wantText("h1", "Cancel request "+id+"?")
+		if code := customer.follow(`form.confirm-form a.button`); code != 200 || customer.path() != "/requests/"+id+"/status" {
+			t.Fatalf("keep my request: %d at %s", code, customer.path())
+		}
+		customer.wantText(".facts", "We will answer by")
+		customer.follow(`form.danger-zone button[type=submit]`)
+		if code := customer.follow(`form.confirm-form button[type=submit]`); code != 200 {
+			t.Fatalf("confirm cancel: %d", code)
+		}
+		customer.wantText(`.notice.ok[role=status]`, "Your request is cancelled.")
+		customer.wantText(".facts", "Closed")
+		if customer.visible("form.danger-zone") {
+			t.Fatal("a cancelled request still offers to cancel")
+		}
+		customer.open(statusPath)
+		customer.wantText(".facts .badge", "ancelled")
 	})
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"net/url"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -277,4 +280,37 @@ func (b *browser) shot(name, scrollTo string) {
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "<", `\x3c`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// downloadClick clicks a button that downloads a file, as a person would,
+// and returns the file once the browser has saved all of it (a ZIP).
+func (b *browser) downloadClick(sel string) []byte {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	on := true
+	if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: &on}); err != nil {
+		b.t.Fatalf("allow downloads: %v", err)
+	}
+	b.click(sel)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, f := range files {
+			if strings.HasSuffix(f, ".crdownload") {
+				continue
+			}
+			body, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			if _, err := zip.NewReader(bytes.NewReader(body), int64(len(body))); err == nil {
+				return body
+			}
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("click %s: no whole file downloaded within 30s (files %v)", sel, files)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -96,11 +96,10 @@ func TestNoSecretInTheDatabaseOrTheLogsAndPrivateFiles(t *testing.T) {
 		verifyLink := confirm.Link("/requests/verify?token=")
 		secrets["verification token"] = mustQuery(t, verifyLink, "token")
 		secrets["status token in the confirmation email"] = mustQuery(t, confirm.Link("/status?token="), "token")
-		r, err := noRedirect(in.Client).Get(verifyLink)
-		if err != nil || r.StatusCode != http.StatusSeeOther {
-			t.Fatalf("verify: %v %v", r, err)
+		r := confirmByButton(t, in.Client, verifyLink)
+		if r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("verify: %d", r.StatusCode)
 		}
-		r.Body.Close()
 		statusToken := mustQuery(t, in.URL+r.Header.Get("Location"), "token")
 		secrets["status token after verification"] = statusToken
 		if code, _ := get(t, in.Client, in.URL+r.Header.Get("Location")); code != http.StatusOK {
@@ -125,7 +124,7 @@ func TestNoSecretInTheDatabaseOrTheLogsAndPrivateFiles(t *testing.T) {
 		ready := waitEml(t, mailDir, "Your data from Kactoily is ready", 1)
 		download := ready.Link("/download?token=")
 		secrets["download token"] = mustQuery(t, download, "token")
-		if code, zip := get(t, in.Client, download); code != http.StatusOK || !strings.HasPrefix(zip, "PK") {
+		if code, zip := downloadByButton(t, in.Client, download); code != http.StatusOK || !strings.HasPrefix(zip, "PK") {
 			t.Fatalf("download: %d", code)
 		}
 		waitStatus(t, in, id, statusToken, "completed")

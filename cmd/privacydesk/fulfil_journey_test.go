@@ -51,11 +51,10 @@ func fileAndVerify(t *testing.T, in *instance, typ, name, email string) (id, tok
 	}
 	msg := in.Mail.WaitForNth(t, email, "Confirm your privacy request", n)
 	id = regexpFind(t, `PD-[0-9A-Z]{5}-[0-9A-Z]{5}`, msg.Subject)
-	resp, err := noRedirect(in.Client).Get(msg.Link("/requests/verify?token="))
-	if err != nil || resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("verify: %v %v", resp, err)
+	resp = confirmByButton(t, in.Client, msg.Link("/requests/verify?token="))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("verify: %d", resp.StatusCode)
 	}
-	resp.Body.Close()
 	return id, mustQuery(t, in.URL+resp.Header.Get("Location"), "token")
 }
 
@@ -113,7 +112,7 @@ func TestFulfilmentJourneyAccessAndDeletion(t *testing.T) {
 		}
 		done := in.Mail.WaitFor(t, demo.JaneDoeEmail, "Your data from Kactoily is ready")
 		link := done.Link("/download?token=")
-		code, zipBody := get(t, in.Client, link)
+		code, zipBody := downloadByButton(t, in.Client, link)
 		if code != 200 {
 			t.Fatalf("download: %d", code)
 		}
@@ -158,7 +157,7 @@ func TestFulfilmentJourneyAccessAndDeletion(t *testing.T) {
 			t.Fatalf("approve second access: %d", c)
 		}
 		again := in.Mail.WaitForNth(t, demo.JaneDoeEmail, "Your data from Kactoily is ready", 2)
-		code, zipBody = get(t, in.Client, again.Link("/download?token="))
+		code, zipBody = downloadByButton(t, in.Client, again.Link("/download?token="))
 		if code != 200 {
 			t.Fatalf("second download: %d", code)
 		}

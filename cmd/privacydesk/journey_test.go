@@ -38,6 +38,44 @@ func postForm(t *testing.T, c *http.Client, u string, v url.Values) (*http.Respo
 	return resp, string(b)
 }
 
+// confirmByButton opens an emailed verification link as a person would: it
+// GETs the link's page (which changes nothing), checks its "Confirm my
+// request" button, and presses it (a POST of the token in the form's body);
+// it returns the answer, redirects not followed.
+func confirmByButton(t *testing.T, c *http.Client, link string) *http.Response {
+	t.Helper()
+	code, page := get(t, c, link)
+	if code != http.StatusOK || !strings.Contains(page, `action="/requests/verify"`) || !strings.Contains(page, "Confirm my request</button>") {
+		t.Fatalf("verification link page: %d, want 200 with the confirm button\n%s", code, page)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := noRedirect(c).PostForm(u.Scheme+"://"+u.Host+"/requests/verify", url.Values{"token": {u.Query().Get("token")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// downloadByButton opens an emailed download link's page and presses its
+// button; it returns the status and the body (the ZIP).
+func downloadByButton(t *testing.T, c *http.Client, link string) (int, string) {
+	t.Helper()
+	code, page := get(t, c, link)
+	if code != http.StatusOK || !strings.Contains(page, "Download my data (ZIP)</button>") {
+		t.Fatalf("download link page: %d, want 200 with the download button\n%s", code, page)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := postForm(t, c, u.Scheme+"://"+u.Host+u.Path, url.Values{"token": {u.Query().Get("token")}})
+	return resp.StatusCode, body
+}
+
 // TestCustomerJourneyAccessRequest files an access request in the form,
 // verifies it from the real email, and follows it on the status page and
 // the JSON API, on every available database.
@@ -75,9 +113,13 @@ func TestCustomerJourneyAccessRequest(t *testing.T) {
 		}
 		id := regexpFind(t, `PD-[0-9A-Z]{5}-[0-9A-Z]{5}`, verify.Subject)
 
-		code, body = get(t, in.Client, link)
+		confirmed := confirmByButton(t, in.Client, link)
+		if confirmed.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirm button: %d", confirmed.StatusCode)
+		}
+		code, body = get(t, in.Client, in.URL+confirmed.Header.Get("Location"))
 		if code != 200 {
-			t.Fatalf("verify link: %d\n%s", code, body)
+			t.Fatalf("status page after confirming: %d\n%s", code, body)
 		}
 		contains(t, body, "Request "+id)
 		contains(t, body, "your email is confirmed")
@@ -93,12 +135,13 @@ func TestCustomerJourneyAccessRequest(t *testing.T) {
 			t.Fatalf("staff email lacks the request link:\n%s", staff.Text)
 		}
 
-		// The link works once.
+		// The link works once; afterwards it says so and points to the receipt.
 		code, body = get(t, in.Client, link)
 		if code != http.StatusGone {
 			t.Fatalf("reused verify link: got %d, want 410\n%s", code, body)
 		}
-		contains(t, body, "already been used")
+		contains(t, body, "Already confirmed")
+		contains(t, body, "receipt email")
 
 		// The status page from the receipt, and the same through the API.
 		statusLink := receipt.Link("/status?token=")
