@@ -30,7 +30,7 @@ var (
 func downloadExport(t *testing.T, a *testapp.App, admin *models.StaffUser, email string) map[string][]byte {
 	t.Helper()
 	_, path := completedAccess(t, a, admin, email, 1)
-	ans := get(t, a, path)
+	ans := downloadZip(t, a, path, nil)
 	if ans.Status != 200 {
 		t.Fatalf("download %s: %d", email, ans.Status)
 	}

@@ -148,14 +148,16 @@ func TestPurgeRequestRecordsRemovesPersonalDataOnlyAfterRetention(t *testing.T) 
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		eventsBefore := a.Count(t, &models.AuditEvent{})
+
+		a.Clock.Advance(23 * 30 * 24 * time.Hour)
+		// The report of a period that has ended: one still running counts
+		// overdue requests up to now, which moves with the clock, not the purge.
 		from, to := clockStart.AddDate(0, 0, -1), clockStart.AddDate(0, 1, 0)
 		before, err := a.Svc.ComplianceReport(ctx, from, to)
 		if err != nil {
 			t.Fatal(err)
 		}
-		eventsBefore := a.Count(t, &models.AuditEvent{})
-
-		a.Clock.Advance(23 * 30 * 24 * time.Hour)
 		if n, err := a.Svc.PurgeRequestRecords(ctx); err != nil || n != 0 {
 			t.Fatalf("purge inside the retention period: %d, %v", n, err)
 		}

@@ -126,13 +126,9 @@ func pick(one bool, singular, plural string) string {
 }
 
 // deletionSummary builds the customer's summary of a completed deletion
-// from its recorded erasure results and third-party notices.
+// from its recorded erasure results and the third parties concerned.
 func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*DeletionSummary, error) {
 	results, err := s.ErasureResults(ctx, r.ID)
-	if err != nil {
-		return nil, err
-	}
-	notices, err := models.NoticesFor(ctx, s.DB.DB, r.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -161,8 +157,13 @@ func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*Dele
 			}
 		}
 	}
-	for _, n := range notices {
-		sum.Partners = append(sum.Partners, n.Recipient)
+	// The notices themselves go out from their own job, which may run after
+	// this email is composed; every recipient concerned with deletions is
+	// told, so the list is the configured one, not the notices written so far.
+	for _, tp := range s.Settings.ThirdParties {
+		if ok, _ := tp.concerns(models.TypeDeletion, nil); ok {
+			sum.Partners = append(sum.Partners, tp.Name)
+		}
 	}
 	return sum, nil
 }
