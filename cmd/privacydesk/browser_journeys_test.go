@@ -165,7 +165,7 @@ func TestBrowserAccessJourney(t *testing.T) {
 		agent.wantText(".kv", "Alex Morgan")
 		agent.wantText(".kv", "Orders since 2024, please.")
 		agent.reloadUntil("every source collected", collectedJS)
-		agent.wantText("section[aria-labelledby=found]", "order_line")
+		agent.wantText("section[aria-labelledby=found]", "order lines")
 		agent.shot("request", "")
 		approve(agent)
 
@@ -222,8 +222,8 @@ func TestBrowserDeletionJourney(t *testing.T) {
 		admin.signIn(adminEmail, adminPass)
 		openFromQueue(admin, id, "")
 		admin.reloadUntil("every source collected", collectedJS)
-		plan := admin.text("section[aria-labelledby=plan]")
-		for _, want := range []string{"Erasure plan", "account", "orders", "delete", "anonymize"} {
+		plan := strings.ToLower(admin.text("section[aria-labelledby=plan]"))
+		for _, want := range []string{"erasure plan", "account", "orders", "delete", "anonymize"} {
 			if !strings.Contains(plan, want) {
 				t.Fatalf("erasure plan lacks %q:\n%s", want, plan)
 			}

@@ -106,7 +106,7 @@ func TestFulfilmentJourneyAccessAndDeletion(t *testing.T) {
 			t.Fatalf("request page: %d", code)
 		}
 		contains(t, page, "What we found")
-		contains(t, page, "order_line")
+		contains(t, page, "order lines")
 		if c := staffPost(t, agent, in.URL+"/staff/requests/"+id+"/approve", nil); c != http.StatusSeeOther {
 			t.Fatalf("agent approve access: %d", c)
 		}
