@@ -27,7 +27,7 @@ const maxBody = 64 << 10
 // Service is what the handlers need from workflows.
 type Service interface {
 	Submit(ctx context.Context, in workflows.NewRequest) (*models.Request, error)
-	Verify(ctx context.Context, token string) (*models.Request, string, error)
+	Verify(ctx context.Context, token, proof string) (*models.Request, string, error)
 	CheckVerifyLink(ctx context.Context, token string) (*workflows.VerifyLink, error)
 	LookupRequests(ctx context.Context, email string) error
 	Resend(ctx context.Context, email string) error

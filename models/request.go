@@ -75,6 +75,9 @@ type Request struct {
 	Region       string     `gorm:"size:8;not null"` // us-ca, eu or other: whose law sets the deadlines
 	CancelReason string     `gorm:"not null"`        // why staff cancelled it
 	PurgedAt     *time.Time // when the retention period removed its personal data
+
+	VerifyAttempts int        `gorm:"not null"`                // wrong order numbers or serials given on the verification page
+	VerifyLocked   *time.Time `gorm:"column:verify_locked_at"` // when the last allowed wrong one locked verification
 }
 
 // Regions a requester can state; each picks the law whose deadlines apply.
