@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testapp"
@@ -104,7 +105,8 @@ func TestCustomerWithOrdersConfirmsOnlyWithOwnOrderNumberOrSerial(t *testing.T) 
 // TestThreeWrongAnswersLockTheRequestAndTellStaff proves the third wrong
 // order number locks the request: the answer and the link's page then say
 // it is locked and staff will get in touch (423), the right value no
-// longer confirms it, nor does a freshly sent link, the audit trail has
+// longer confirms it, nor does a freshly sent link, it does not expire
+// (it waits for staff), the audit trail has
 // verification_locked once and the support address gets one email.
 func TestThreeWrongAnswersLockTheRequestAndTellStaff(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
@@ -137,6 +139,11 @@ func TestThreeWrongAnswersLockTheRequestAndTellStaff(t *testing.T) {
 		fresh := tokenOf(t, a.Mail.WaitForNth(t, demo.AlexMorganEmail, "Confirm your privacy request "+id, 2).Link("/requests/verify?token="))
 		if ans := confirmWithProof(t, a, fresh, own.OrderNumbers[0]); ans.Status != http.StatusLocked {
 			t.Fatalf("fresh link after the lock: %d, want 423\n%s", ans.Status, ans.Body)
+		}
+		// Past the links' life it does not expire: it waits for staff.
+		a.Clock.Advance(72 * time.Hour)
+		if _, err := a.Svc.ExpireUnverified(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 		if st := statusOf(t, a, id); st != models.StatusPendingVerification {
 			t.Fatalf("locked request: status %s, want still pending verification", st)

@@ -177,11 +177,12 @@ func PendingRequestsForEmail(ctx context.Context, db *gorm.DB, email string, now
 	return rs, err
 }
 
-// ExpiredUnverified returns up to limit requests whose verification window has passed.
+// ExpiredUnverified returns up to limit requests whose verification window
+// has passed; a locked one (wrong answers) stays for staff to settle.
 func ExpiredUnverified(ctx context.Context, db *gorm.DB, now time.Time, limit int) ([]Request, error) {
 	var rs []Request
 	err := db.WithContext(ctx).
-		Where("status = ? AND expires_at <= ?", StatusPendingVerification, now).
+		Where("status = ? AND expires_at <= ? AND verify_locked_at IS NULL", StatusPendingVerification, now).
 		Order("expires_at").Limit(limit).Find(&rs).Error
 	return rs, err
 }
