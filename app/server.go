@@ -61,6 +61,7 @@ type Service interface {
 	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
 	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
 	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
+	UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
 }
 
 var _ Service = (*workflows.Service)(nil)
@@ -204,6 +205,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	st.POST("/requests/:id/cancel", s.handleStaffCancel)
 	st.POST("/requests/:id/retry", s.handleRetryCollection)
 	st.POST("/requests/:id/retry-erasure", s.handleRetryErasure)
+	st.POST("/requests/:id/unlock-verification", s.handleUnlockVerification)
 	st.POST("/requests/:id/escalate", s.handleEscalate)
 	st.GET("/requests/:id/:action", s.handleActionGet)
 	admin := st.Group("", s.requireAdmin)

@@ -182,3 +182,56 @@ func TestRequesterWithoutStoreRecordsConfirmsWithTheButtonAlone(t *testing.T) {
 		}
 	})
 }
+
+// lockRequest files a deletion for email and gives three wrong answers.
+func lockRequest(t *testing.T, a *testapp.App, email string) string {
+	t.Helper()
+	id, token := fileOfType(t, a, models.TypeDeletion, email)
+	for range 3 {
+		confirmWithProof(t, a, token, "not-mine")
+	}
+	if r, err := models.FindRequest(context.Background(), a.DB.DB, id); err != nil || r.VerifyLocked == nil {
+		t.Fatalf("request %s not locked after three wrong answers: %v", id, err)
+	}
+	return id
+}
+
+// TestOnlyAnAdminUnlocksALockedRequestAndTheNewLinkConfirmsIt proves the
+// staff page shows a locked request as locked; an agent may not unlock it
+// (403), an admin can: the requester is mailed a new link whose page again
+// allows three tries, and the right value then confirms.
+func TestOnlyAnAdminUnlocksALockedRequestAndTheNewLinkConfirmsIt(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := proofApp(t, dialect)
+		own := proofsOf(t, a, demo.AlexMorganEmail)
+		id := lockRequest(t, a, demo.AlexMorganEmail)
+		agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
+		admin, _ := signedIn(t, a, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
+
+		page := agent.get(t, "/staff/requests/"+id)
+		contains(t, page.Body, `id="verify-locked"`, "after 3 wrong order numbers or serials")
+		lacks(t, page.Body, "unlock-verification")
+		if ans := agent.post(t, "/staff/requests/"+id+"/unlock-verification", nil); ans.Status != http.StatusForbidden {
+			t.Fatalf("agent unlock: %d, want 403", ans.Status)
+		}
+		contains(t, admin.get(t, "/staff/requests/"+id).Body, "Unlock and send a new link")
+		if ans := admin.post(t, "/staff/requests/"+id+"/unlock-verification", nil); ans.Status != http.StatusSeeOther {
+			t.Fatalf("admin unlock: %d, want 303\n%s", ans.Status, ans.Body)
+		}
+		if n := auditCount(t, a, id, "verification_unlocked"); n != 1 {
+			t.Fatalf("verification_unlocked events: %d, want 1", n)
+		}
+		fresh := tokenOf(t, a.Mail.WaitForNth(t, demo.AlexMorganEmail, "Confirm your privacy request "+id, 2).Link("/requests/verify?token="))
+		page = get(t, a, "/requests/verify?token="+url.QueryEscape(fresh))
+		if page.Status != http.StatusOK {
+			t.Fatalf("new link after unlock: %d, want 200\n%s", page.Status, page.Body)
+		}
+		contains(t, page.Body, `name="proof"`, "3 tries")
+		if ans := confirmWithProof(t, a, fresh, own.Serials[0]); ans.Status != http.StatusSeeOther {
+			t.Fatalf("right value after unlock: %d, want 303\n%s", ans.Status, ans.Body)
+		}
+		if ans := admin.post(t, "/staff/requests/"+id+"/unlock-verification", nil); ans.Status != http.StatusConflict {
+			t.Fatalf("unlocking a confirmed request: %d, want 409", ans.Status)
+		}
+	})
+}

@@ -130,3 +130,29 @@ func wrongProofText(left int) string {
 	}
 	return "That does not match our records for this email address. Check it and try again: " + tries + " left."
 }
+
+// UnlockVerification lets a locked request be confirmed again once a
+// privacy admin has checked the requester's identity another way: its
+// wrong answers are forgotten and a new verification link is emailed.
+// Errors: EForbidden (not an admin), ENotFound, EConflict (not locked).
+func (s *Service) UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error) {
+	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		if !actor.IsAdmin() {
+			return models.Errorf(models.EForbidden, "Only a privacy admin can unlock a request's verification.")
+		}
+		if r.VerifyLocked == nil || r.Status != models.StatusPendingVerification {
+			return models.Errorf(models.EConflict, "This request's verification is not locked.")
+		}
+		exp := s.now().Add(VerifyLinkLife)
+		err := tx.WithContext(ctx).Model(&models.Request{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"verify_attempts": 0, "verify_locked_at": nil, "expires_at": exp}).Error
+		if err != nil {
+			return err
+		}
+		r.VerifyAttempts, r.VerifyLocked, r.ExpiresAt = 0, nil, &exp
+		if err := s.audit(ctx, tx, r, actor.Email, "verification_unlocked", nil); err != nil {
+			return err
+		}
+		return s.enqueueEmail(ctx, tx, r, EmailVerify, nil)
+	})
+}
