@@ -11,6 +11,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 func TestCorrectionFilingRefusesUnknownFieldsAndEmptyValuesByAPIAndForm(t *testing.T) {
@@ -152,5 +153,41 @@ func TestCorrectionAcceptedFieldIsWrittenToTheStoreAndTheRejectedOneIsNotAndBoth
 		if !found {
 			t.Errorf("report %q has no correction line with 1 received and 1 completed", rows)
 		}
+	})
+}
+
+func TestCorrectedEmailChangesTheStoreAccountButTheRequestKeepsTheConfirmedAddress(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{DBSessions: true, Limits: roomy.Limits})
+		agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
+		root := adminActor(t, a)
+		now := a.Clock.Now()
+		cust := models.Customer{Email: "dan@example.com", FirstName: "Dan", LastName: "K", Phone: "", CreatedAt: now, UpdatedAt: now}
+		if err := a.DB.Create(&cust).Error; err != nil {
+			t.Fatal(err)
+		}
+		r, err := a.Svc.FileOnBehalf(t.Context(), root, workflows.NewRequest{Type: models.TypeCorrection, Email: "dan@example.com", Name: "Dan K",
+			Corrections: []workflows.CorrectionInput{{Field: "email", Value: " Dan.New@Example.com "}}}, "Identity checked on a call-back.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, a, r.ID, models.StatusAwaitingApproval)
+		page := "/staff/requests/" + r.ID
+		contains(t, agent.get(t, page).Body, "account: dan@example.com", "dan.new@example.com")
+		wantStatus(t, agent.post(t, page+"/correction", url.Values{"field": {"email"}, "decision": {"accepted"},
+			"reason": {"You confirmed the new address."}}), http.StatusSeeOther, page)
+		wantStatus(t, agent.post(t, page+"/approve", url.Values{}), http.StatusSeeOther, page)
+		waitStatus(t, a, r.ID, models.StatusCompleted)
+
+		var got models.Customer
+		if err := a.DB.Where("id = ?", cust.ID).Take(&got).Error; err != nil || got.Email != "dan.new@example.com" {
+			t.Fatalf("store customer %+v (%v), want the new email", got, err)
+		}
+		if e := reloadRequest(t, a, r.ID).Email; e != "dan@example.com" {
+			t.Errorf("request email %q, want the confirmed dan@example.com", e)
+		}
+		mail := a.Mail.WaitFor(t, "dan@example.com", "We have answered your correction request "+r.ID)
+		contains(t, mail.Text, `email: changed to "dan.new@example.com".`, "stays as you confirmed it")
 	})
 }
