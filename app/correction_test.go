@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
@@ -156,7 +157,7 @@ func TestCorrectionAcceptedFieldIsWrittenToTheStoreAndTheRejectedOneIsNotAndBoth
 	})
 }
 
-func TestCorrectedEmailChangesTheStoreAccountButTheRequestKeepsTheConfirmedAddress(t *testing.T) {
+func TestCorrectedEmailChangesTheStoreAccountButTheRequestKeepsTheConfirmedAddressAndThePurgeClearsIt(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := testapp.New(t, dialect, testapp.Options{DBSessions: true, Limits: roomy.Limits})
@@ -189,5 +190,15 @@ func TestCorrectedEmailChangesTheStoreAccountButTheRequestKeepsTheConfirmedAddre
 		}
 		mail := a.Mail.WaitFor(t, "dan@example.com", "We have answered your correction request "+r.ID)
 		contains(t, mail.Text, `email: changed to "dan.new@example.com".`, "stays as you confirmed it")
+
+		// The retention purge removes the requested and snapshotted values with the rest.
+		a.Clock.Advance(25 * 30 * 24 * time.Hour)
+		if n, err := a.Svc.PurgeRequestRecords(t.Context()); err != nil || n < 1 {
+			t.Fatalf("purge: %d, %v", n, err)
+		}
+		cs, err := models.CorrectionsFor(t.Context(), a.DB.DB, r.ID)
+		if err != nil || len(cs) != 1 || cs[0].Requested != "" || cs[0].Current != "{}" || cs[0].Reason != "" || cs[0].Result != "{}" {
+			t.Errorf("corrections after the purge: %+v (%v)", cs, err)
+		}
 	})
 }
