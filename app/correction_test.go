@@ -97,6 +97,7 @@ func TestCorrectionAcceptedFieldIsWrittenToTheStoreAndTheRejectedOneIsNotAndBoth
 			t.Fatal(err)
 		}
 		waitStatus(t, a, id, models.StatusAwaitingApproval)
+		contains(t, a.Mail.WaitFor(t, "cleo@example.com", "We have your privacy request "+id).Text, "we have corrected your data")
 		if due := reloadRequest(t, a, id).DueAt; due == nil || due.Sub(now).Hours() != 30*24 {
 			t.Errorf("due %v, want 30 days after %v", due, now)
 		}
