@@ -150,6 +150,7 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 		forms["/staff/requests/:id/retry-erasure"] = url.Values{"source": {"account"}}
 		forms["/staff/requests/:id/correction"] = url.Values{"field": {"name"}, "decision": {"accepted"}, "reason": {"Planted reason."}}
 		forms["/staff/requests/:id/escalate"] = url.Values{"admin": {strconv.FormatInt(root.ID, 10)}, "note": {"Planted note."}}
+		forms["/staff/requests/:id/unlock-verification"] = url.Values{}
 		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10)}
 		var posts []string
 		for _, r := range allRoutes(t) {

@@ -89,11 +89,19 @@ func TestCorrectionAcceptedFieldIsWrittenToTheStoreAndTheRejectedOneIsNotAndBoth
 		if err := a.DB.Create(&cust).Error; err != nil {
 			t.Fatal(err)
 		}
+		order := models.Order{Number: "KO-20260301-1", CustomerID: &cust.ID, Email: cust.Email, PlacedAt: now, Status: "delivered", Currency: "USD"}
+		if err := a.DB.Create(&order).Error; err != nil {
+			t.Fatal(err)
+		}
 		body, _ := json.Marshal(map[string]any{"type": "correction", "email": "cleo@example.com", "name": "Cleo Olde",
 			"corrections": []map[string]string{{"field": "name", "value": "Cleo Newman"}, {"field": "phone", "value": "+1 555 0199"}}})
 		id, _ := created(t, postJSON(t, a, string(body), nil))
 		link := verifyEmail(t, a, "cleo@example.com", id).Link("/requests/verify")
-		if _, _, err := a.Svc.Verify(t.Context(), tokenOf(t, link)); err != nil {
+		// A correction rewrites the account, so it needs the same proof as access and deletion.
+		if _, _, err := a.Svc.Verify(t.Context(), tokenOf(t, link), "WRONG-1"); models.ErrorCode(err) != models.EInvalid {
+			t.Fatalf("verify with a wrong order number: %v, want invalid", err)
+		}
+		if _, _, err := a.Svc.Verify(t.Context(), tokenOf(t, link), "KO-20260301-1"); err != nil {
 			t.Fatal(err)
 		}
 		waitStatus(t, a, id, models.StatusAwaitingApproval)

@@ -33,11 +33,14 @@ const (
 	EmailReminder   = "staff_reminder"
 	EmailThirdParty = "third_party_notice"
 	EmailAssigned   = "staff_assigned"
+	// EmailVerifyLocked tells staff a request's verification locked after wrong answers.
+	EmailVerifyLocked = "verification_locked"
 )
 
 // staffEmails and third-party notices go to others than the requester and
 // carry no requester links.
-var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true, EmailAssigned: true}
+var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true, EmailAssigned: true,
+	EmailVerifyLocked: true}
 
 // enqueueEmail puts an email in the outbox and its send job in the queue,
 // in tx: customer emails go to the requester, staff emails to the support address.
