@@ -23,6 +23,14 @@ type apiRequestInput struct {
 	Scopes  []string `json:"scopes"`
 	Details string   `json:"details"`
 	Region  string   `json:"region"` // optional: us-ca, eu or other
+	// Corrections: for type correction, the details that are wrong.
+	Corrections []apiCorrection `json:"corrections"`
+}
+
+// apiCorrection is one detail a correction request says is wrong.
+type apiCorrection struct {
+	Field string `json:"field"` // name, email, phone, address or other
+	Value string `json:"value"` // what it should be
 }
 
 // badRequest is a 400 for a body that is not the JSON we expect.
@@ -81,6 +89,7 @@ func (s *Server) handleAPICreate(c *gin.Context) {
 	}
 	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details, Scopes: in.Scopes, Region: in.Region, GPC: gpc(c), Channel: "api",
+		Corrections: apiCorrections(in.Corrections),
 	})
 	if err != nil {
 		s.fail(c, 0, err)
@@ -127,4 +136,12 @@ func (s *Server) handleAPIGet(c *gin.Context) {
 		"created_at": r.CreatedAt, "verified_at": r.VerifiedAt, "due_at": r.DueAt, "closed_at": r.ClosedAt,
 		"history": hist,
 	})
+}
+
+func apiCorrections(in []apiCorrection) []workflows.CorrectionInput {
+	out := make([]workflows.CorrectionInput, 0, len(in))
+	for _, c := range in {
+		out = append(out, workflows.CorrectionInput{Field: c.Field, Value: c.Value})
+	}
+	return out
 }

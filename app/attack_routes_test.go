@@ -148,6 +148,7 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 			"/api/v1/requests":                 nil, // JSON below
 		}
 		forms["/staff/requests/:id/retry-erasure"] = url.Values{"source": {"account"}}
+		forms["/staff/requests/:id/correction"] = url.Values{"field": {"name"}, "decision": {"accepted"}, "reason": {"Planted reason."}}
 		forms["/staff/requests/:id/escalate"] = url.Values{"admin": {strconv.FormatInt(root.ID, 10)}, "note": {"Planted note."}}
 		forms["/staff/requests/:id/unlock-verification"] = url.Values{}
 		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10)}

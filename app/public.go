@@ -22,6 +22,37 @@ type requestForm struct {
 	Scopes   []string `form:"scopes"`
 	Region   string   `form:"region"`
 	Honeypot string   `form:"website"` // hidden from people; bots fill it in
+	// A correction's rows: the detail that is wrong and what it should be.
+	CorrectionField []string `form:"correction_field"`
+	CorrectionValue []string `form:"correction_value"`
+}
+
+// correctionRows is how many detail rows the form offers.
+const correctionRows = 3
+
+// Corrections pairs the form's correction rows (blank rows are dropped by intake).
+func (f requestForm) Corrections() []workflows.CorrectionInput {
+	var out []workflows.CorrectionInput
+	for i := 0; i < max(len(f.CorrectionField), len(f.CorrectionValue)) && i < workflows.MaxCorrections+1; i++ {
+		c := workflows.CorrectionInput{}
+		if i < len(f.CorrectionField) {
+			c.Field = f.CorrectionField[i]
+		}
+		if i < len(f.CorrectionValue) {
+			c.Value = f.CorrectionValue[i]
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// CorrectionRows returns the rows to show: what was typed, padded with blank ones.
+func (f requestForm) CorrectionRows() []workflows.CorrectionInput {
+	rows := f.Corrections()
+	for len(rows) < correctionRows {
+		rows = append(rows, workflows.CorrectionInput{})
+	}
+	return rows
 }
 
 func gpc(c *gin.Context) bool { return strings.TrimSpace(c.GetHeader("Sec-GPC")) == "1" }
@@ -58,7 +89,7 @@ func (s *Server) handleNewForm(c *gin.Context) {
 }
 
 func formData(c *gin.Context) gin.H {
-	return gin.H{"GPC": gpc(c), "Types": models.RequestTypes, "Scopes": models.OptOutScopes}
+	return gin.H{"GPC": gpc(c), "Types": models.RequestTypes, "Scopes": models.OptOutScopes, "CorrectionFields": models.CorrectionFields}
 }
 
 func (s *Server) handleNewSubmit(c *gin.Context) {
@@ -71,12 +102,17 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 	if f.Type != models.TypeOptOut {
 		f.Scopes = nil // the form hides the opt-out choices for other types: a tick left there does not count
 	}
+	corrections := f.Corrections()
+	if f.Type != models.TypeCorrection {
+		corrections = nil // likewise the correction rows
+	}
 	if f.Honeypot != "" {
 		c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(f.Type))
 		return
 	}
 	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region, GPC: gpc(c), Channel: "web",
+		Corrections: corrections,
 	})
 	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
 		setRetryAfter(c, err)

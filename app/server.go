@@ -60,6 +60,8 @@ type Service interface {
 	ErasurePlan(ctx context.Context, id string) ([]workflows.Plan, error)
 	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
 	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
+	Corrections(ctx context.Context, r *models.Request) ([]workflows.CorrectionView, error)
+	DecideCorrection(ctx context.Context, actor *models.StaffUser, id, field, decision, reason string) error
 	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
 	UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
 }
@@ -205,6 +207,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	st.POST("/requests/:id/cancel", s.handleStaffCancel)
 	st.POST("/requests/:id/retry", s.handleRetryCollection)
 	st.POST("/requests/:id/retry-erasure", s.handleRetryErasure)
+	st.POST("/requests/:id/correction", s.handleDecideCorrection)
 	st.POST("/requests/:id/unlock-verification", s.handleUnlockVerification)
 	st.POST("/requests/:id/escalate", s.handleEscalate)
 	st.GET("/requests/:id/:action", s.handleActionGet)

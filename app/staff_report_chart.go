@@ -55,9 +55,9 @@ const (
 )
 
 // typeWords name the request types on the charts, briefly.
-var typeWords = map[string]string{models.TypeAccess: "access", models.TypeDeletion: "deletion", models.TypeOptOut: "opt-out"}
+var typeWords = map[string]string{models.TypeAccess: "access", models.TypeDeletion: "deletion", models.TypeOptOut: "opt-out", models.TypeCorrection: "correction"}
 
-var typeColours = map[string]string{models.TypeAccess: "#0b5cad", models.TypeDeletion: "#8a5300", models.TypeOptOut: "#5a6472"}
+var typeColours = map[string]string{models.TypeAccess: "#0b5cad", models.TypeDeletion: "#8a5300", models.TypeOptOut: "#5a6472", models.TypeCorrection: "#2e7d32"}
 
 // bucketLabel names a bucket on an axis: its first day, or its month.
 func bucketLabel(step string, b workflows.ReportBucket) string {

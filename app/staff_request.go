@@ -53,7 +53,7 @@ func (s *Server) handleStaffRequest(c *gin.Context) {
 // handleActionGet answers a GET on an action's address (a reload of a
 // refused form, a bookmarked or retyped address) with the request's page.
 func (s *Server) handleActionGet(c *gin.Context) {
-	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate"}
+	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate", "correction"}
 	if !slices.Contains(actions, c.Param("action")) {
 		s.notFound(c)
 		return
@@ -71,6 +71,14 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 			return
 		}
 	}
+	var corrections []workflows.CorrectionView
+	if r.Type == models.TypeCorrection {
+		var cerr error
+		if corrections, cerr = s.svc.Corrections(c.Request.Context(), r); cerr != nil {
+			s.fail(c, 0, cerr)
+			return
+		}
+	}
 	if f.Days == "" {
 		f.Days = "30"
 	}
@@ -81,14 +89,14 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 	me := staff(c)
 	v.Data = gin.H{
 		"D": d, "R": r, "Now": s.now(), "Plan": plan, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionFor(r), "Regime": workflows.RegimeFor(r),
-		"NoDataReason": workflows.DenialReasons[1],
-		"CanApprove":   r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
-		"CanDeny":      workflows.CanTransition(r.Status, models.StatusDenied),
-		"CanCancel":    workflows.CanTransition(r.Status, models.StatusCancelled),
-		"CanStart":     workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
-		"CanReview":    r.Status == models.StatusInProgress,
-		"CanExtend":    r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
-		"CanEscalate":  r.Open() && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
+		"NoDataReason": workflows.DenialReasons[1], "Corrections": corrections,
+		"CanApprove":  r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
+		"CanDeny":     workflows.CanTransition(r.Status, models.StatusDenied),
+		"CanCancel":   workflows.CanTransition(r.Status, models.StatusCancelled),
+		"CanStart":    workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
+		"CanReview":   r.Status == models.StatusInProgress,
+		"CanExtend":   r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
+		"CanEscalate": r.Open() && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
 	}
 	s.renderStaff(c, status, "staff_request", v)
 }
@@ -247,4 +255,11 @@ func (s *Server) handleOnBehalf(c *gin.Context) {
 	}
 	s.flash(c, "Request filed.")
 	c.Redirect(http.StatusSeeOther, requestPath(r.ID))
+}
+
+// handleDecideCorrection accepts or rejects one field of a correction request.
+func (s *Server) handleDecideCorrection(c *gin.Context) {
+	s.act(c, "correction", "Decision saved.", func(f actionForm) error {
+		return s.svc.DecideCorrection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("field"), c.PostForm("decision"), f.Reason)
+	})
 }

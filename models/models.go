@@ -8,5 +8,6 @@ func AppModels() []any {
 		&StaffUser{}, &Note{}, &ReminderSent{}, &StatusCount{},
 		&Collection{}, &Export{}, &Erasure{}, &ThirdPartyNotice{},
 		&AuditAnchor{},
+		&Correction{},
 	}
 }

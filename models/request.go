@@ -12,9 +12,10 @@ import (
 
 // Request types a data subject can file.
 const (
-	TypeAccess   = "access"
-	TypeDeletion = "deletion"
-	TypeOptOut   = "opt_out"
+	TypeAccess     = "access"
+	TypeDeletion   = "deletion"
+	TypeOptOut     = "opt_out"
+	TypeCorrection = "correction" // GDPR Art. 16, CCPA §1798.106
 )
 
 // Request statuses; workflows owns the transitions between them.
@@ -39,7 +40,7 @@ const (
 
 // RequestTypes and OptOutScopes list the valid values in display order.
 var (
-	RequestTypes = []string{TypeAccess, TypeDeletion, TypeOptOut}
+	RequestTypes = []string{TypeAccess, TypeDeletion, TypeOptOut, TypeCorrection}
 	OptOutScopes = []string{ScopeMarketingEmail, ScopeSaleSharing, ScopeAnalytics}
 )
 

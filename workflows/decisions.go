@@ -165,6 +165,9 @@ func (s *Service) Approve(ctx context.Context, actor *models.StaffUser, id strin
 		if r.Status != models.StatusAwaitingApproval {
 			return models.Errorf(models.EConflict, "Only a request awaiting approval can be approved (this one is %s).", Label(r.Status))
 		}
+		if err := undecidedCorrections(ctx, tx, r); err != nil {
+			return err
+		}
 		return s.transition(ctx, tx, r, Change{To: models.StatusFulfilling, Actor: actor.Email, Action: "approve"})
 	})
 }
@@ -263,8 +266,11 @@ func (s *Service) FileOnBehalf(ctx context.Context, actor *models.StaffUser, in 
 	r := &models.Request{ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
 		Region: in.Region, Channel: in.Channel, VerifiedAt: &now, DueAt: &due, IdentityConfirmed: confirmedReason, FiledBy: &actor.ID}
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: actor.Email, Action: "file_confirmed",
-			Details: map[string]any{"identity_confirmed": true}})
+		if err := s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: actor.Email, Action: "file_confirmed",
+			Details: map[string]any{"identity_confirmed": true}}); err != nil {
+			return err
+		}
+		return addCorrections(ctx, tx, r, in.Corrections)
 	})
 	return r, err
 }

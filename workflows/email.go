@@ -192,9 +192,10 @@ type EmailData struct {
 	DownloadURL     string     // completed access: the export's link
 	DownloadExpires *time.Time // and until when it works
 	MaxDownloads    int
-	Deletion        *DeletionSummary // completed deletion: what was deleted, kept and told
-	ThirdParty      string           // third-party notice: the recipient's name
-	ThirdPartyHolds string           // and what it holds from us
+	Deletion        *DeletionSummary    // completed deletion: what was deleted, kept and told
+	Corrections     []models.Correction // completed correction: each field, accepted or rejected and why
+	ThirdParty      string              // third-party notice: the recipient's name
+	ThirdPartyHolds string              // and what it holds from us
 	// ThirdPartyReason is what the notice is of: deletion or opt_out.
 	ThirdPartyReason string
 	Links            []RequestLink // lookup by email: the address's requests
@@ -260,6 +261,13 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 			return nil, err
 		}
 		d.Deletion = sum
+	}
+	if d.Request != nil && e.Kind == EmailCompleted && d.Request.Type == models.TypeCorrection {
+		cs, err := models.CorrectionsFor(ctx, s.DB.DB, d.Request.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Corrections = cs
 	}
 	if e.Kind == EmailRequestLinks {
 		if err := s.requestLinks(ctx, &d); err != nil {

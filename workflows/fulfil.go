@@ -74,6 +74,10 @@ func (s *Service) Fulfil(ctx context.Context, id string) error {
 		if err := s.eraseAll(ctx, r); err != nil {
 			return fmt.Errorf("erase for %s: %w", r.ID, err)
 		}
+	case models.TypeCorrection:
+		if err := s.applyCorrections(ctx, r); err != nil {
+			return fmt.Errorf("correct for %s: %w", r.ID, err)
+		}
 	}
 	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Samples of the customer's records were for the staff preview only.

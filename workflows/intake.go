@@ -33,6 +33,8 @@ type NewRequest struct {
 	GPC     bool   // the browser sent Sec-GPC: 1
 	Channel string // web, api or staff
 	FiledBy *int64 // the staff member filing for the requester; set only by FileOnBehalf
+	// Corrections are the fields a correction request says are wrong.
+	Corrections []CorrectionInput
 }
 
 // NormalizeEmail trims and lower-cases an address, the one form stored and compared.
@@ -170,7 +172,7 @@ func (in *NewRequest) Validate() error {
 	in.Details = strings.TrimSpace(in.Details)
 	fields := map[string]string{}
 	if !slices.Contains(models.RequestTypes, in.Type) {
-		fields["type"] = "Choose what you would like us to do: access, deletion or opt-out."
+		fields["type"] = "Choose what you would like us to do: access, deletion, opt-out or correction."
 	}
 	if msg := EmailProblem(in.Email); msg != "" {
 		fields["email"] = msg
@@ -209,6 +211,7 @@ func (in *NewRequest) Validate() error {
 		return slices.Index(models.OptOutScopes, a) - slices.Index(models.OptOutScopes, b)
 	})
 	in.Scopes = scopes
+	in.Corrections = validateCorrections(in.Type, in.Corrections, fields)
 	if in.Region = strings.TrimSpace(in.Region); in.Region == "" {
 		in.Region = DefaultRegion
 	} else if !slices.Contains(models.Regions, in.Region) {
@@ -288,7 +291,8 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 		// then never lock the owner out, since the owner's own filing mails
 		// them a fresh link for the waiting request.
 		var waiting []models.Request
-		if in.FiledBy == nil { // staff filing for someone keep their own record
+		// A correction names its own fields, so it is never folded into another.
+		if in.FiledBy == nil && in.Type != models.TypeCorrection { // staff filing for someone keep their own record
 			if waiting, err = models.PendingRequestsOfType(ctx, tx, in.Email, in.Type, now, 1); err != nil {
 				return err
 			}
@@ -303,6 +307,9 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 			r.ExpiresAt = &exp
 			err = s.transition(ctx, tx, r, Change{To: models.StatusPendingVerification, Actor: "customer",
 				Action: "submit", Details: map[string]any{"channel": r.Channel, "gpc": r.GPC}})
+			if err == nil {
+				err = addCorrections(ctx, tx, r, in.Corrections)
+			}
 		}
 		if err != nil || !in.GPC {
 			return err

@@ -119,7 +119,7 @@ func (s *Service) startJobs(ctx context.Context, tx *gorm.DB, r *models.Request,
 		return s.startCollection(ctx, tx, r)
 	case to == models.StatusFulfilling:
 		return s.enqueue(ctx, tx, FulfilArgs{RequestID: r.ID}, nil)
-	case to == models.StatusCompleted && r.Type != models.TypeAccess:
+	case to == models.StatusCompleted && (r.Type == models.TypeDeletion || r.Type == models.TypeOptOut):
 		return s.queueThirdPartyNotices(ctx, tx, r, r.Type, r.ScopeList())
 	}
 	return nil
@@ -162,6 +162,7 @@ var labels = map[string]string{
 	models.TypeAccess:                "Access to my data",
 	models.TypeDeletion:              "Delete my data",
 	models.TypeOptOut:                "Opt out",
+	models.TypeCorrection:            "Correct my data",
 	models.ScopeMarketingEmail:       "Marketing email",
 	models.ScopeSaleSharing:          "Sale/sharing and personalized advertising",
 	models.ScopeAnalytics:            "Analytics",

@@ -76,6 +76,8 @@ var rightTexts = map[string]Right{
 		Text: "Ask for a new copy at any time; it is prepared like this one, within 30 days."},
 	models.TypeDeletion: {Title: "Have your data deleted",
 		Text: "We delete your data, or anonymize what the law makes us keep (such as orders for the accounting period), and send you a summary."},
+	models.TypeCorrection: {Title: "Have inaccurate data corrected",
+		Text: "Tell us which detail is wrong (name, email, phone, address or anything else) and what it should be; we correct it within 30 days or tell you why not."},
 	models.TypeOptOut: {Title: "Opt out of marketing, sale/sharing and personalized advertising, or analytics",
 		Text: "Takes effect at once and is confirmed by email. A browser sending the Global Privacy Control signal is treated as an opt-out of sale/sharing."},
 }

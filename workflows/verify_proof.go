@@ -30,7 +30,7 @@ var errVerifyLocked = models.Errorf(models.EForbidden,
 // deletion requests still awaiting confirmation that no admin confirmed.
 func needsProofCheck(r *models.Request) bool {
 	return r.Status == models.StatusPendingVerification && r.IdentityConfirmed == "" &&
-		(r.Type == models.TypeAccess || r.Type == models.TypeDeletion)
+		(r.Type == models.TypeAccess || r.Type == models.TypeDeletion || r.Type == models.TypeCorrection) // a correction rewrites the account
 }
 
 // proofKinds names the kinds of value the proofs accept.
