@@ -69,6 +69,8 @@ type Detail struct {
 	FoundNothing bool
 	// Others are the requester's other open requests of the same type.
 	Others []models.Request
+	// Appeal is the requester's appeal of a denial, if any.
+	Appeal *models.Appeal
 	// Erasures is what erasure did per source so far (deletions).
 	Erasures []ErasureState
 }
@@ -128,6 +130,9 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 		return nil, err
 	}
 	if d.Staff, err = models.ListStaff(ctx, db); err != nil {
+		return nil, err
+	}
+	if d.Appeal, err = appealFor(ctx, db, id); err != nil {
 		return nil, err
 	}
 	cs, err := models.CollectionsFor(ctx, db, id)
