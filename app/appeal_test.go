@@ -228,3 +228,38 @@ func TestReportAndCSVCountAppealsReceivedDecidedOpenAndOnTime(t *testing.T) {
 		}
 	})
 }
+
+func TestQueueSurfacesOpenAppealsWithAFilterAndABadge(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, actionOpts)
+		denier, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
+		a.AddStaff(t, "rhea@kactoily.example", "Rhea Reviewer", models.RoleAgent)
+		admin := adminActor(t, a)
+		appealed := fileConfirmed(t, a, admin, models.TypeAccess, "dee@example.com", "Dee Denied")
+		quiet := fileConfirmed(t, a, admin, models.TypeAccess, "otto@example.com", "Otto Other")
+		link := denyByMail(t, a, denier, appealed, "dee@example.com")
+		denyByMail(t, a, denier, quiet, "otto@example.com")
+		if ans := fileAppeal(t, a, appealed, tokenOf(t, link), "Please look again."); ans.Status != http.StatusSeeOther {
+			t.Fatalf("appeal: %d", ans.Status)
+		}
+
+		contains(t, denier.get(t, "/staff/queue").Body, `<span class="n">1</span> open appeals`)
+		page := denier.get(t, "/staff/queue?appeal=open")
+		if page.Status != http.StatusOK {
+			t.Fatalf("appeal filter: %d", page.Status)
+		}
+		contains(t, page.Body, appealed, "appeal open")
+		lacks(t, page.Body, quiet)
+		contains(t, denier.get(t, "/staff/queue?status=denied").Body, appealed, quiet, "appeal open")
+		if ans := denier.get(t, "/staff/queue?appeal=closed"); ans.Status != http.StatusBadRequest {
+			t.Errorf("unknown appeal filter: %d, want 400", ans.Status)
+		}
+
+		if _, err := a.Svc.DecideAppeal(t.Context(), staffUser(t, a, "rhea@kactoily.example"), appealed, workflows.DecisionUphold, "It stands."); err != nil {
+			t.Fatal(err)
+		}
+		contains(t, denier.get(t, "/staff/queue").Body, `<span class="n">0</span> open appeals`)
+		lacks(t, denier.get(t, "/staff/queue?appeal=open").Body, appealed)
+	})
+}

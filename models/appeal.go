@@ -97,3 +97,10 @@ func OpenAppealIDs(ctx context.Context, db *gorm.DB, requestIDs []string) (map[s
 	}
 	return out, err
 }
+
+// CountOpenAppeals counts the appeals awaiting a decision.
+func CountOpenAppeals(ctx context.Context, db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Appeal{}).Where("status = ?", AppealOpen).Count(&n).Error
+	return n, err
+}
