@@ -63,6 +63,7 @@ func PurgeRequestPersonalData(ctx context.Context, tx *gorm.DB, id string, keepD
 		{"emails", "", &Email{}, map[string]any{"to_addr": "", "data": "{}", "last_error": ""}},
 		{"unsent emails", "status = '" + EmailQueued + "'", &Email{}, map[string]any{"status": EmailFailed}},
 		{"collections", "", &Collection{}, map[string]any{"samples": "[]", "error": ""}},
+		{"appeals", "", &Appeal{}, map[string]any{"reason": "", "answer": ""}},
 	}
 	for _, st := range steps {
 		q := tx.Model(st.model).Where("request_id = ?", id)
