@@ -65,28 +65,27 @@ func deniedBy(ctx context.Context, db *gorm.DB, id string) (string, error) {
 // EInvalid for a missing or too long reason, EConflict when the request is
 // not denied or was appealed already.
 func (s *Service) FileAppeal(ctx context.Context, id, token, reason string) (*models.Appeal, error) {
-	reason, err := appealText("reason", reason)
+	reason, reasonErr := appealText("reason", reason)
 	var a *models.Appeal
-	txErr := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		r, terr := s.requestForToken(ctx, tx, id, token)
-		if terr != nil {
-			return terr
-		}
-		if r.Status != models.StatusDenied {
-			return models.Errorf(models.EConflict, "Only a denied request can be appealed (this one is %s).", Label(r.Status))
-		}
-		if prev, ferr := appealFor(ctx, tx, r.ID); ferr != nil || prev != nil {
-			if ferr != nil {
-				return ferr
-			}
-			return models.Errorf(models.EConflict, "This decision has already been appealed.")
-		}
-		if err != nil { // checked after the token, so a stranger learns nothing from the answer
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		r, err := s.requestForToken(ctx, tx, id, token)
+		if err != nil {
 			return err
 		}
-		by, derr := deniedBy(ctx, tx, r.ID)
-		if derr != nil {
-			return derr
+		prev, err := appealFor(ctx, tx, r.ID)
+		switch {
+		case err != nil:
+			return err
+		case r.Status != models.StatusDenied:
+			return models.Errorf(models.EConflict, "Only a denied request can be appealed (this one is %s).", Label(r.Status))
+		case prev != nil:
+			return models.Errorf(models.EConflict, "This decision has already been appealed.")
+		case reasonErr != nil: // checked after the token, so a stranger learns nothing from the answer
+			return reasonErr
+		}
+		by, err := deniedBy(ctx, tx, r.ID)
+		if err != nil {
+			return err
 		}
 		now := s.now()
 		a = &models.Appeal{RequestID: r.ID, Status: models.AppealOpen, Reason: reason, DeniedBy: by,
@@ -102,7 +101,7 @@ func (s *Service) FileAppeal(ctx context.Context, id, token, reason string) (*mo
 		}
 		return s.enqueueEmail(ctx, tx, r, EmailStaffAppeal, nil)
 	})
-	return a, txErr
+	return a, err
 }
 
 // DecideAppeal decides a request's open appeal with a written answer that
