@@ -126,7 +126,7 @@ func TestEachTokenOpensOnlyItsOwnDoorOfItsOwnRequest(t *testing.T) {
 		if ans := downloadZip(t, a, downloadPath, nil); ans.Status != http.StatusOK || !strings.HasPrefix(ans.Body, "PK") {
 			t.Errorf("genuine download: %d", ans.Status)
 		}
-		verifyRequest(t, a, verifyB.Link("/requests/verify?token="))
+		verifyRequestWithProof(t, a, verifyB.Link("/requests/verify?token="), a.IdentityProof(t, demo.JaneDoeEmail))
 	})
 }
 

@@ -29,7 +29,7 @@ func completedAccess(t *testing.T, a *testapp.App, admin *models.StaffUser, emai
 	}
 	msg := a.Mail.WaitForNth(t, email, "Confirm your privacy request", nth)
 	tok := msg.Link("verify?token=")[strings.Index(msg.Link("verify?token="), "token=")+6:]
-	if _, _, err := a.Svc.Verify(ctx, tok); err != nil {
+	if _, _, err := a.Svc.Verify(ctx, tok, a.IdentityProof(t, email)); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)

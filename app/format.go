@@ -149,7 +149,9 @@ var eventLabels = map[string]string{
 	"export_built": "Export built", "download": "Export downloaded", "fulfil": "Carried out",
 	"retry_erasure": "Erasure retried", "merged": "Filed again; merged into this request",
 	"gpc_opt_out": "Global Privacy Control opt-out recorded", "download_link_sent": "Fresh download link emailed", "purge_personal_data": "Personal data removed after the retention period",
-	"appeal_filed": "Denial appealed by the requester", "appeal_decided": "Appeal decided",
+	"verification_failed": "Wrong order number or serial given to confirm", "verification_locked": "Confirmation locked after wrong answers",
+	"verification_unlocked": "Confirmation unlocked; new link sent", "appeal_filed": "Denial appealed by the requester",
+	"appeal_decided": "Appeal decided",
 }
 
 func eventLabel(action string) string {

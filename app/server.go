@@ -27,7 +27,7 @@ const maxBody = 64 << 10
 // Service is what the handlers need from workflows.
 type Service interface {
 	Submit(ctx context.Context, in workflows.NewRequest) (*models.Request, error)
-	Verify(ctx context.Context, token string) (*models.Request, string, error)
+	Verify(ctx context.Context, token, proof string) (*models.Request, string, error)
 	CheckVerifyLink(ctx context.Context, token string) (*workflows.VerifyLink, error)
 	LookupRequests(ctx context.Context, email string) error
 	Resend(ctx context.Context, email string) error
@@ -63,6 +63,7 @@ type Service interface {
 	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
 	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
 	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
+	UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
 }
 
 var _ Service = (*workflows.Service)(nil)
@@ -207,6 +208,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	st.POST("/requests/:id/cancel", s.handleStaffCancel)
 	st.POST("/requests/:id/retry", s.handleRetryCollection)
 	st.POST("/requests/:id/retry-erasure", s.handleRetryErasure)
+	st.POST("/requests/:id/unlock-verification", s.handleUnlockVerification)
 	st.POST("/requests/:id/escalate", s.handleEscalate)
 	st.POST("/requests/:id/appeal", s.handleDecideAppeal)
 	st.GET("/requests/:id/:action", s.handleActionGet)

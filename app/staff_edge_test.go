@@ -41,8 +41,11 @@ func TestARequestThatMatchedNothingSaysSoAndSuggestsTheNoDataDenial(t *testing.T
 		found := fileConfirmed(t, b, adminActor(t, b), models.TypeAccess, "cleo@example.com", "Cleo")
 		waitStatus(t, b, found, models.StatusAwaitingApproval)
 		page = agentB.get(t, "/staff/requests/"+found)
-		lacks(t, page.Body, "No source holds anything", "Approve anyway", `" checked`)
-		contains(t, page.Body, "Approve…")
+		lacks(t, page.Body, "No source holds anything", "Approve anyway")
+		for _, r := range workflows.DenialReasons { // no reason suggested: "my own reason" is the one picked
+			lacks(t, page.Body, `value="`+r+`" checked`)
+		}
+		contains(t, page.Body, "Approve…", `id="deny-own" checked`)
 	})
 }
 

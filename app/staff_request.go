@@ -166,6 +166,15 @@ func (s *Server) handleRetryErasure(c *gin.Context) {
 	})
 }
 
+// handleUnlockVerification lets an admin reopen a request locked by wrong
+// answers on its verification page; the requester gets a new link.
+func (s *Server) handleUnlockVerification(c *gin.Context) {
+	s.act(c, "unlock", "Verification unlocked; a new confirmation link is on its way to the requester.", func(actionForm) error {
+		_, err := s.svc.UnlockVerification(c.Request.Context(), staff(c), c.Param("id"))
+		return err
+	})
+}
+
 func (s *Server) handleNote(c *gin.Context) {
 	s.act(c, "note", "Note added.", func(f actionForm) error {
 		return s.svc.AddNote(c.Request.Context(), staff(c), c.Param("id"), f.Note)

@@ -30,11 +30,18 @@ func forgedToken() string {
 // page, whose path it returns.
 func verifyRequest(t *testing.T, a *testapp.App, link string) string {
 	t.Helper()
+	return verifyRequestWithProof(t, a, link, "")
+}
+
+// verifyRequestWithProof is verifyRequest for a store customer, whose page
+// also asks for an order number or serial: it enters proof.
+func verifyRequestWithProof(t *testing.T, a *testapp.App, link, proof string) string {
+	t.Helper()
 	page := get(t, a, pathOf(t, a, link))
 	if page.Status != http.StatusOK || !strings.Contains(page.Body, `action="/requests/verify"`) {
 		t.Fatalf("verify link page: %d, want 200 with the confirm form\n%s", page.Status, page.Body)
 	}
-	ans := confirmVerify(t, a, tokenOf(t, link), nil)
+	ans := postForm(t, a, "/requests/verify", url.Values{"token": {tokenOf(t, link)}, "proof": {proof}}, nil)
 	loc := ans.Header.Get("Location")
 	if ans.Status != http.StatusSeeOther || !strings.Contains(loc, "/status?token=") {
 		t.Fatalf("confirm button: %d to %q, want 303 to the status page\n%s", ans.Status, loc, ans.Body)

@@ -75,6 +75,9 @@ type Request struct {
 	Region       string     `gorm:"size:8;not null"` // us-ca, eu or other: whose law sets the deadlines
 	CancelReason string     `gorm:"not null"`        // why staff cancelled it
 	PurgedAt     *time.Time // when the retention period removed its personal data
+
+	VerifyAttempts int        `gorm:"not null"`                // wrong order numbers or serials given on the verification page
+	VerifyLocked   *time.Time `gorm:"column:verify_locked_at"` // when the last allowed wrong one locked verification
 }
 
 // Regions a requester can state; each picks the law whose deadlines apply.
@@ -174,11 +177,12 @@ func PendingRequestsForEmail(ctx context.Context, db *gorm.DB, email string, now
 	return rs, err
 }
 
-// ExpiredUnverified returns up to limit requests whose verification window has passed.
+// ExpiredUnverified returns up to limit requests whose verification window
+// has passed; a locked one (wrong answers) stays for staff to settle.
 func ExpiredUnverified(ctx context.Context, db *gorm.DB, now time.Time, limit int) ([]Request, error) {
 	var rs []Request
 	err := db.WithContext(ctx).
-		Where("status = ? AND expires_at <= ?", StatusPendingVerification, now).
+		Where("status = ? AND expires_at <= ? AND verify_locked_at IS NULL", StatusPendingVerification, now).
 		Order("expires_at").Limit(limit).Find(&rs).Error
 	return rs, err
 }

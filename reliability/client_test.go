@@ -133,8 +133,8 @@ func linkTo(text, substr string) string {
 
 // pressButton does what the page of an emailed link's button does: a POST of
 // the link's token, in the body, to action on the link's server ("" for the
-// link's own path).
-func pressButton(c *http.Client, link, action string) (answer, error) {
+// link's own path), with any extra fields the page asks for.
+func pressButton(c *http.Client, link, action string, extra url.Values) (answer, error) {
 	u, err := url.Parse(link)
 	if err != nil {
 		return answer{}, err
@@ -142,5 +142,9 @@ func pressButton(c *http.Client, link, action string) (answer, error) {
 	if action == "" {
 		action = u.Path
 	}
-	return postForm(c, u.Scheme+"://"+u.Host+action, url.Values{"token": {u.Query().Get("token")}})
+	v := url.Values{"token": {u.Query().Get("token")}}
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	return postForm(c, u.Scheme+"://"+u.Host+action, v)
 }

@@ -186,7 +186,7 @@ func checkDownloads(t *testing.T, c *http.Client, mail *smtptest.Server, reqs []
 		if base != "" {
 			link = base + link[strings.Index(link, "/requests/"):]
 		}
-		a, err := pressButton(c, link, "")
+		a, err := pressButton(c, link, "", nil)
 		if err != nil || a.Code != http.StatusOK || !strings.HasPrefix(a.Body, "PK") {
 			t.Errorf("download of %s: %d %v %.100q", r.ID, a.Code, err, a.Body)
 		}

@@ -33,6 +33,8 @@ const (
 	EmailReminder   = "staff_reminder"
 	EmailThirdParty = "third_party_notice"
 	EmailAssigned   = "staff_assigned"
+	// EmailVerifyLocked tells staff a request's verification locked after wrong answers.
+	EmailVerifyLocked = "verification_locked"
 
 	EmailAppealReceived = "appeal_received" // to the requester: we have your appeal
 	EmailStaffAppeal    = "staff_appeal"    // to the support address: an appeal to decide
@@ -41,7 +43,8 @@ const (
 
 // staffEmails and third-party notices go to others than the requester and
 // carry no requester links.
-var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true, EmailAssigned: true, EmailStaffAppeal: true}
+var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true, EmailAssigned: true,
+	EmailVerifyLocked: true, EmailStaffAppeal: true}
 
 // enqueueEmail puts an email in the outbox and its send job in the queue,
 // in tx: customer emails go to the requester, staff emails to the support address.

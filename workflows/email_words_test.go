@@ -69,7 +69,7 @@ func TestConfirmingSendsOneReceiptThatSaysWhatHappensNext(t *testing.T) {
 		a := newApp(t, dialect)
 		r := submit(t, a, accessFor("alex@example.com"))
 		verifyTok, _ := verifyMail(t, a, r)
-		if _, _, err := a.Svc.Verify(t.Context(), verifyTok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), verifyTok, ""); err != nil {
 			t.Fatal(err)
 		}
 		// Collection moved it to in progress and on: every email it would cause is queued.
@@ -102,7 +102,7 @@ func TestReceiptOfAStaffConfirmedRequestDoesNotMentionConfirmingAnEmail(t *testi
 		}
 		emailed := submit(t, a, accessFor("alex@example.com"))
 		tok, _ := verifyMail(t, a, emailed)
-		if _, _, err := a.Svc.Verify(t.Context(), tok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), tok, ""); err != nil {
 			t.Fatal(err)
 		}
 		cases := []struct {
@@ -214,7 +214,7 @@ func TestDeletionSummaryEmailSpeaksPlainlyWithDatesAccountAndPartners(t *testing
 		deletionCustomer(t, a, "dana@example.com")
 		r := submit(t, a, workflows.NewRequest{Type: models.TypeDeletion, Email: "dana@example.com", Name: "Dana Delete", Channel: "web"})
 		tok, _ := verifyMail(t, a, r)
-		if _, _, err := a.Svc.Verify(t.Context(), tok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), tok, a.IdentityProof(t, "dana@example.com")); err != nil {
 			t.Fatal(err)
 		}
 		waitStatus(t, a, r.ID, models.StatusAwaitingApproval)

@@ -145,7 +145,7 @@ func TestEmailsBeforeConfirmationNeverCarryTheName(t *testing.T) {
 		if _, err := a.Svc.Status(t.Context(), r.ID, statusTok); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := a.Svc.Verify(t.Context(), verifyTok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), verifyTok, ""); err != nil {
 			t.Fatal(err)
 		}
 		if m := a.Mail.WaitFor(t, "victim@example.com", "We have your privacy request "+r.ID); !strings.Contains(m.Text, "Hello "+phish+",") {
@@ -250,7 +250,7 @@ func TestRepeatedFilingIsMergedIntoTheWaitingRequest(t *testing.T) {
 		if !strings.Contains(m.Text, "so we kept that one") {
 			t.Errorf("merged email does not say so:\n%s", m.Text)
 		}
-		if _, _, err := a.Svc.Verify(t.Context(), tokenIn(t, m, "/requests/verify?token=")); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), tokenIn(t, m, "/requests/verify?token="), ""); err != nil {
 			t.Fatalf("merged link: %v", err)
 		}
 		// Once confirmed, a new filing is a new request.

@@ -266,7 +266,7 @@ func TestEmailDeliveredOnceAfterSMTPRefusal(t *testing.T) {
 		if n := a.Mail.Count(r.Email, "Confirm your privacy request "+r.ID); n != 1 {
 			t.Fatalf("%d copies delivered, want 1", n)
 		}
-		if _, _, err := a.Svc.Verify(t.Context(), tokenIn(t, m, "/requests/verify?token=")); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), tokenIn(t, m, "/requests/verify?token="), ""); err != nil {
 			t.Fatalf("link from the retried email: %v", err)
 		}
 	})

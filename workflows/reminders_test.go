@@ -28,7 +28,7 @@ func verified(t *testing.T, a *testapp.App, email string) *models.Request {
 	t.Helper()
 	r := submit(t, a, accessFor(email))
 	tok, _ := verifyMail(t, a, r)
-	if _, _, err := a.Svc.Verify(t.Context(), tok); err != nil {
+	if _, _, err := a.Svc.Verify(t.Context(), tok, ""); err != nil {
 		t.Fatal(err)
 	}
 	return reload(t, a, r.ID)

@@ -45,6 +45,14 @@ func (s *Service) checkToken(ctx context.Context, db *gorm.DB, purpose, raw stri
 type VerifyLink struct {
 	Request *models.Request
 	Used    bool // this link confirmed the request; it confirms nothing more
+
+	// ProofKinds name what the page must also ask for (an order number, a
+	// product serial number), never a value; empty when the button alone
+	// confirms. Locked means wrong answers locked the request; TriesLeft
+	// is how many wrong answers it still takes.
+	ProofKinds []string
+	Locked     bool
+	TriesLeft  int
 }
 
 // CheckVerifyLink looks at a verification link without using it, so the
@@ -77,23 +85,45 @@ func (s *Service) CheckVerifyLink(ctx context.Context, token string) (*VerifyLin
 	if err != nil {
 		return nil, err
 	}
-	return &VerifyLink{Request: r, Used: used}, nil
+	l := &VerifyLink{Request: r, Used: used}
+	if !used && needsProofCheck(r) {
+		l.Locked = r.VerifyLocked != nil
+		l.TriesLeft = max(MaxProofTries-r.VerifyAttempts, 0)
+		p, err := models.FindIdentityProofs(ctx, db, r.Email)
+		if err != nil {
+			return nil, err
+		}
+		l.ProofKinds = proofKinds(p)
+	}
+	return l, nil
 }
 
 // Verify confirms a requester's email with the token from the verification
 // link: the request becomes verified, its due date is set, a receipt is
 // sent, and a fresh status-page token is returned. Each link works once.
+// An access or deletion request of a store customer also needs proof: one
+// of their order numbers or product serials (checkProof); a wrong one
+// leaves the link unused, and the MaxProofTries-th locks the request.
 // Errors: ENotFound (forged), EGone (expired or used), EConflict (the
-// request was cancelled or has expired).
-func (s *Service) Verify(ctx context.Context, token string) (*models.Request, string, error) {
+// request was cancelled or has expired), EInvalid (wrong proof, on the
+// "proof" field), EForbidden (locked).
+func (s *Service) Verify(ctx context.Context, token, proof string) (*models.Request, string, error) {
 	var r *models.Request
 	var statusToken string
+	var wrong error // a wrong proof, returned after its count is committed
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		t, err := s.checkToken(ctx, tx, models.PurposeVerify, token)
 		if err != nil {
 			return err
 		}
 		if r, err = models.FindRequest(ctx, tx, t.RequestID); err != nil {
+			return err
+		}
+		if recorded, err := s.checkProof(ctx, tx, r, proof); err != nil {
+			if recorded {
+				wrong = err
+				return nil
+			}
 			return err
 		}
 		if err := models.UseToken(ctx, tx, t, s.now()); err != nil {
@@ -117,6 +147,9 @@ func (s *Service) Verify(ctx context.Context, token string) (*models.Request, st
 		statusToken, err = s.mintToken(ctx, tx, r.ID, models.PurposeStatus, 0, nil)
 		return err
 	})
+	if err == nil {
+		err = wrong
+	}
 	if err != nil {
 		return nil, "", err
 	}

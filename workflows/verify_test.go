@@ -23,7 +23,7 @@ func TestVerifyConfirmsOnceSetsDueDateAndMailsReceiptAndStaff(t *testing.T) {
 		verifyTok, _ := verifyMail(t, a, r)
 
 		a.Clock.Advance(3 * time.Hour)
-		got, statusTok, err := a.Svc.Verify(t.Context(), verifyTok)
+		got, statusTok, err := a.Svc.Verify(t.Context(), verifyTok, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestVerifyConfirmsOnceSetsDueDateAndMailsReceiptAndStaff(t *testing.T) {
 			t.Fatalf("staff email must link the staff page and carry no customer link or email:\n%s", staff.Text)
 		}
 
-		_, _, err = a.Svc.Verify(t.Context(), verifyTok)
+		_, _, err = a.Svc.Verify(t.Context(), verifyTok, "")
 		wantErr(t, err, models.EGone, "already been used")
 		if n := countEvents(t, a, r.ID, "verify"); n != 1 {
 			t.Fatalf("%d verify events after a second use, want 1", n)
@@ -87,7 +87,7 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				_, _, err := a.Svc.Verify(t.Context(), tc.token)
+				_, _, err := a.Svc.Verify(t.Context(), tc.token, "")
 				wantErr(t, err, models.ENotFound, "not valid")
 			})
 		}
@@ -96,7 +96,7 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		if got := reload(t, a, r.ID); got.Status != models.StatusPendingVerification {
 			t.Fatalf("bad tokens changed the request to %s", got.Status)
 		}
-		if _, _, err := a.Svc.Verify(t.Context(), verifyTok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), verifyTok, ""); err != nil {
 			t.Fatalf("the real link no longer works: %v", err)
 		}
 	})
@@ -110,7 +110,7 @@ func TestVerifyExpiredLinkIsGone(t *testing.T) {
 		r := submit(t, a, accessFor("alex@example.com"))
 		verifyTok, _ := verifyMail(t, a, r)
 		a.Clock.Advance(24*time.Hour + time.Second)
-		_, _, err := a.Svc.Verify(t.Context(), verifyTok)
+		_, _, err := a.Svc.Verify(t.Context(), verifyTok, "")
 		wantErr(t, err, models.EGone, "expired")
 		if got := reload(t, a, r.ID); got.Status != models.StatusPendingVerification || got.VerifiedAt != nil {
 			t.Fatalf("expired link changed the request: %+v", got)
@@ -128,7 +128,7 @@ func TestVerifyCancelledRequestConflicts(t *testing.T) {
 		if _, err := a.Svc.Cancel(t.Context(), r.ID, statusTok); err != nil {
 			t.Fatal(err)
 		}
-		_, _, err := a.Svc.Verify(t.Context(), verifyTok)
+		_, _, err := a.Svc.Verify(t.Context(), verifyTok, "")
 		wantErr(t, err, models.EConflict, "cancelled")
 		if got := reload(t, a, r.ID); got.Status != models.StatusCancelled || got.DueAt != nil {
 			t.Fatalf("request after verifying a cancelled one: %+v", got)
@@ -147,7 +147,7 @@ func TestSecondRequestForSameEmailLeavesVerifiedOneAlone(t *testing.T) {
 		first := submit(t, a, accessFor(email))
 		firstVerify, _ := verifyMail(t, a, first)
 		a.Clock.Advance(time.Hour)
-		_, firstStatus, err := a.Svc.Verify(t.Context(), firstVerify)
+		_, firstStatus, err := a.Svc.Verify(t.Context(), firstVerify, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +194,7 @@ func TestSecondRequestForSameEmailLeavesVerifiedOneAlone(t *testing.T) {
 			t.Fatal("both requests got the same verify token")
 		}
 		a.Clock.Advance(time.Hour)
-		got, _, err := a.Svc.Verify(t.Context(), secondVerify)
+		got, _, err := a.Svc.Verify(t.Context(), secondVerify, "")
 		if err != nil || got.ID != second.ID || got.Status != models.StatusVerified {
 			t.Fatalf("verify second: %+v, %v", got, err)
 		}
@@ -212,7 +212,7 @@ func TestResendMailsNewLinksForPendingRequests(t *testing.T) {
 		email := "alex@example.com"
 		verified := submit(t, a, accessFor(email)) // confirmed: must not be re-sent
 		vtok, _ := verifyMail(t, a, verified)
-		if _, _, err := a.Svc.Verify(t.Context(), vtok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), vtok, ""); err != nil {
 			t.Fatal(err)
 		}
 		var rs []*models.Request
@@ -253,10 +253,10 @@ func TestResendMailsNewLinksForPendingRequests(t *testing.T) {
 		waitCount(t, a, email, "Confirm your privacy request "+verified.ID, 1)
 
 		// The first link of a re-sent request still works, once.
-		if _, _, err := a.Svc.Verify(t.Context(), oldLinks[1]); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), oldLinks[1], ""); err != nil {
 			t.Fatalf("old link after a resend: %v", err)
 		}
-		_, _, err := a.Svc.Verify(t.Context(), oldLinks[1])
+		_, _, err := a.Svc.Verify(t.Context(), oldLinks[1], "")
 		wantErr(t, err, models.EGone, "already been used")
 
 		// The new link of another request works too.
@@ -264,7 +264,7 @@ func TestResendMailsNewLinksForPendingRequests(t *testing.T) {
 		if m.Link("verify?token=") == "" || strings.Contains(m.Link("verify?token="), oldLinks[0]) {
 			t.Fatalf("resent email has no new link:\n%s", m.Text)
 		}
-		if _, _, err := a.Svc.Verify(t.Context(), tokenIn(t, m, "/requests/verify?token=")); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), tokenIn(t, m, "/requests/verify?token="), ""); err != nil {
 			t.Fatalf("new link: %v", err)
 		}
 
@@ -283,7 +283,7 @@ func TestExpireUnverifiedClosesStaleRequests(t *testing.T) {
 		staleTok, _ := verifyMail(t, a, stale)
 		done := submit(t, a, accessFor("done@example.com"))
 		doneTok, _ := verifyMail(t, a, done)
-		if _, _, err := a.Svc.Verify(t.Context(), doneTok); err != nil {
+		if _, _, err := a.Svc.Verify(t.Context(), doneTok, ""); err != nil {
 			t.Fatal(err)
 		}
 		a.Clock.Advance(23 * time.Hour)
@@ -323,9 +323,9 @@ func TestExpireUnverifiedClosesStaleRequests(t *testing.T) {
 			t.Fatalf("request still within its day: %s", got.Status)
 		}
 
-		_, _, err = a.Svc.Verify(t.Context(), staleTok)
+		_, _, err = a.Svc.Verify(t.Context(), staleTok, "")
 		wantErr(t, err, models.EGone, "expired")
-		_, _, err = a.Svc.Verify(t.Context(), lateTok) // link valid, request expired
+		_, _, err = a.Svc.Verify(t.Context(), lateTok, "") // link valid, request expired
 		wantErr(t, err, models.EGone, "expired because its email was not confirmed")
 		if got := reload(t, a, late.ID); got.Status != models.StatusExpired {
 			t.Fatalf("verifying revived an expired request: %s", got.Status)

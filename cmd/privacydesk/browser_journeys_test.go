@@ -44,6 +44,10 @@ func verifyInBrowser(b *browser, email string, nth int) (id, statusPath string) 
 	if n := in.Mail.Count(email, "We have your privacy request "+id); n != 0 {
 		b.t.Fatalf("opening the link confirmed the request (%d receipts)", n)
 	}
+	if proof := proofFor(b.t, in, email); proof != "" { // a store customer also proves an order or a device
+		b.wantText("label[for=proof]", "Your order number or a product serial number")
+		b.fill("#proof", proof)
+	}
 	if code := b.follow(`form.confirm-form button[type=submit]`); code != 200 || b.path() != "/requests/"+id+"/status" {
 		b.t.Fatalf("confirm button: %d at %s", code, b.location())
 	}

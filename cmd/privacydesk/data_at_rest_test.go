@@ -96,7 +96,7 @@ func TestNoSecretInTheDatabaseOrTheLogsAndPrivateFiles(t *testing.T) {
 		verifyLink := confirm.Link("/requests/verify?token=")
 		secrets["verification token"] = mustQuery(t, verifyLink, "token")
 		secrets["status token in the confirmation email"] = mustQuery(t, confirm.Link("/status?token="), "token")
-		r := confirmByButton(t, in.Client, verifyLink)
+		r := confirmWithProof(t, in.Client, verifyLink, proofFor(t, in, email))
 		if r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("verify: %d", r.StatusCode)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testdb"
+	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // demoLogin returns the demo staff login of a role printed at start-up.
@@ -51,11 +54,29 @@ func fileAndVerify(t *testing.T, in *instance, typ, name, email string) (id, tok
 	}
 	msg := in.Mail.WaitForNth(t, email, "Confirm your privacy request", n)
 	id = regexpFind(t, `PD-[0-9A-Z]{5}-[0-9A-Z]{5}`, msg.Subject)
-	resp = confirmByButton(t, in.Client, msg.Link("/requests/verify?token="))
+	resp = confirmWithProof(t, in.Client, msg.Link("/requests/verify?token="), proofFor(t, in, email))
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("verify: %d", resp.StatusCode)
 	}
 	return id, mustQuery(t, in.URL+resp.Header.Get("Location"), "token")
+}
+
+// proofFor returns what the verification page of email's access or
+// deletion request accepts besides the button: the demo customer's first
+// order number, else first product serial; "" when it asks for nothing.
+func proofFor(t *testing.T, in *instance, email string) string {
+	t.Helper()
+	p, err := models.FindIdentityProofs(context.Background(), openForTest(t, in.DBURL).DB, workflows.NormalizeEmail(email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case len(p.OrderNumbers) > 0:
+		return p.OrderNumbers[0]
+	case len(p.Serials) > 0:
+		return p.Serials[0]
+	}
+	return ""
 }
 
 // waitStatus polls the JSON API until the request reaches status.

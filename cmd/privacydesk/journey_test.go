@@ -44,15 +44,25 @@ func postForm(t *testing.T, c *http.Client, u string, v url.Values) (*http.Respo
 // it returns the answer, redirects not followed.
 func confirmByButton(t *testing.T, c *http.Client, link string) *http.Response {
 	t.Helper()
+	return confirmWithProof(t, c, link, "")
+}
+
+// confirmWithProof is confirmByButton for a store customer, whose page
+// also asks for an order number or serial (see proofFor): it enters proof.
+func confirmWithProof(t *testing.T, c *http.Client, link, proof string) *http.Response {
+	t.Helper()
 	code, page := get(t, c, link)
 	if code != http.StatusOK || !strings.Contains(page, `action="/requests/verify"`) || !strings.Contains(page, "Confirm my request</button>") {
 		t.Fatalf("verification link page: %d, want 200 with the confirm button\n%s", code, page)
+	}
+	if asks := strings.Contains(page, `name="proof"`); asks != (proof != "") {
+		t.Fatalf("verification link page asks for an order number or serial: %v, want %v", asks, proof != "")
 	}
 	u, err := url.Parse(link)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := noRedirect(c).PostForm(u.Scheme+"://"+u.Host+"/requests/verify", url.Values{"token": {u.Query().Get("token")}})
+	resp, err := noRedirect(c).PostForm(u.Scheme+"://"+u.Host+"/requests/verify", url.Values{"token": {u.Query().Get("token")}, "proof": {proof}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +123,7 @@ func TestCustomerJourneyAccessRequest(t *testing.T) {
 		}
 		id := regexpFind(t, `PD-[0-9A-Z]{5}-[0-9A-Z]{5}`, verify.Subject)
 
-		confirmed := confirmByButton(t, in.Client, link)
+		confirmed := confirmWithProof(t, in.Client, link, proofFor(t, in, email))
 		if confirmed.StatusCode != http.StatusSeeOther {
 			t.Fatalf("confirm button: %d", confirmed.StatusCode)
 		}

@@ -211,3 +211,21 @@ func (a *App) Count(t testing.TB, model any) int64 {
 	}
 	return n
 }
+
+// IdentityProof returns a value the verification page of an access or
+// deletion request of email accepts (its first order number, else its
+// first product serial), or "" when the button alone confirms.
+func (a *App) IdentityProof(t testing.TB, email string) string {
+	t.Helper()
+	p, err := models.FindIdentityProofs(context.Background(), a.DB.DB, email)
+	if err != nil {
+		t.Fatalf("identity proofs: %v", err)
+	}
+	switch {
+	case len(p.OrderNumbers) > 0:
+		return p.OrderNumbers[0]
+	case len(p.Serials) > 0:
+		return p.Serials[0]
+	}
+	return ""
+}
