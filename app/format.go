@@ -150,7 +150,8 @@ var eventLabels = map[string]string{
 	"retry_erasure": "Erasure retried", "merged": "Filed again; merged into this request",
 	"gpc_opt_out": "Global Privacy Control opt-out recorded", "download_link_sent": "Fresh download link emailed", "purge_personal_data": "Personal data removed after the retention period",
 	"verification_failed": "Wrong order number or serial given to confirm", "verification_locked": "Confirmation locked after wrong answers",
-	"verification_unlocked": "Confirmation unlocked; new link sent",
+	"verification_unlocked": "Confirmation unlocked; new link sent", "appeal_filed": "Denial appealed by the requester",
+	"appeal_decided": "Appeal decided",
 }
 
 func eventLabel(action string) string {
@@ -168,6 +169,8 @@ var emailKinds = map[string]string{
 	workflows.EmailOptOutDone: "Opt-out confirmation", workflows.EmailStaffNew: "New-request notice to the privacy team",
 	workflows.EmailExtended: "Deadline extension", workflows.EmailReminder: "Deadline reminder to staff",
 	workflows.EmailThirdParty: "Notice to a third party", workflows.EmailAssigned: "Assignment notice to staff",
+	workflows.EmailAppealReceived: "Appeal receipt", workflows.EmailStaffAppeal: "Appeal notice to the privacy team",
+	workflows.EmailAppealDecided: "Appeal decision",
 }
 
 func emailKind(kind string) string {

@@ -255,10 +255,48 @@ func (s *Server) handleStatus(c *gin.Context) {
 		flash = "Your request is cancelled."
 	case c.Query("linksent") == "1":
 		flash = "We have emailed a fresh download link to the address you confirmed."
+	case c.Query("appealed") == "1":
+		flash = "Your appeal is filed. We have emailed you a receipt."
 	}
-	s.render(c, http.StatusOK, "status", view{Title: "Request " + v.Request.ID, Flash: flash, NoIndex: true,
-		Data: gin.H{"R": v.Request, "History": v.History, "Token": token, "CanCancel": workflows.CanCancel(v.Request),
-			"GPC": gpcNote, "Download": v.Download}})
+	s.renderStatus(c, http.StatusOK, v, token, view{Flash: flash, Data: gin.H{"GPC": gpcNote}})
+}
+
+// renderStatus shows the status page of v into base (flash, errors, extra data).
+func (s *Server) renderStatus(c *gin.Context, status int, v *workflows.StatusView, token string, base view) {
+	base.Title, base.NoIndex = "Request "+v.Request.ID, true
+	data, _ := base.Data.(gin.H)
+	if data == nil {
+		data = gin.H{}
+	}
+	base.Data = data
+	for k, val := range (gin.H{"R": v.Request, "History": v.History, "Token": token, "CanCancel": workflows.CanCancel(v.Request),
+		"Download": v.Download, "Appeal": v.Appeal, "CanAppeal": workflows.CanAppeal(v.Request, v.Appeal)}) {
+		data[k] = val
+	}
+	s.render(c, status, "status", base)
+}
+
+// handleAppeal files the requester's appeal of a denial, for the holder of
+// the status token; a missing or too long reason shows the page again.
+func (s *Server) handleAppeal(c *gin.Context) {
+	noStore(c)
+	token, reason := c.PostForm("token"), c.PostForm("reason")
+	_, err := s.svc.FileAppeal(c.Request.Context(), c.Param("id"), token, reason)
+	if models.ErrorCode(err) == models.EInvalid {
+		v, verr := s.svc.Status(c.Request.Context(), c.Param("id"), token)
+		if verr != nil {
+			s.fail(c, 0, verr)
+			return
+		}
+		s.renderStatus(c, statusFor(err), v, token, view{Error: models.ErrorMessage(err), Fields: models.ErrorFields(err),
+			Data: gin.H{"AppealReason": reason}})
+		return
+	}
+	if err != nil {
+		s.fail(c, 0, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, statusPath(c.Param("id"), token)+"&appealed=1#appeal")
 }
 
 // handleCancel cancels only when the form says confirm=yes; the status

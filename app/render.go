@@ -247,6 +247,10 @@ func eventText(e models.AuditEvent) string {
 			return "Global Privacy Control signal received: opted out of sale and sharing"
 		case "download_link_sent":
 			return "A fresh download link was emailed"
+		case "appeal_filed":
+			return "You appealed our decision"
+		case "appeal_decided":
+			return "We answered your appeal: the denial stands"
 		}
 		return ""
 	}
@@ -255,6 +259,8 @@ func eventText(e models.AuditEvent) string {
 		return "Request received; waiting for you to confirm your email"
 	case e.ToStatus == models.StatusVerified:
 		return "Email confirmed; request sent to our privacy team"
+	case e.ToStatus == models.StatusInProgress && e.Action == "appeal_decided":
+		return "We answered your appeal: the denial is overturned and your request is open again"
 	case e.ToStatus == models.StatusInProgress:
 		return "We started gathering your records"
 	case e.ToStatus == models.StatusAwaitingApproval:

@@ -34,6 +34,7 @@ type Service interface {
 	Status(ctx context.Context, id, token string) (*workflows.StatusView, error)
 	HonourStatusGPC(ctx context.Context, id, token string) (bool, error)
 	Cancel(ctx context.Context, id, token string) (*models.Request, error)
+	FileAppeal(ctx context.Context, id, token, reason string) (*models.Appeal, error)
 	StatusURL(id, token string) string
 
 	Authenticate(ctx context.Context, email, password string) (*models.StaffUser, error)
@@ -51,6 +52,7 @@ type Service interface {
 	Deny(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
 	Extend(ctx context.Context, actor *models.StaffUser, id string, days int, reason string) (*models.Request, error)
 	StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
+	DecideAppeal(ctx context.Context, actor *models.StaffUser, id, decision, answer string) (*models.Appeal, error)
 	FileOnBehalf(ctx context.Context, actor *models.StaffUser, in workflows.NewRequest, confirmedReason string) (*models.Request, error)
 	ComplianceReport(ctx context.Context, from, to time.Time) (*workflows.Report, error)
 	Download(ctx context.Context, id, token string, send func(*models.Export) error) error
@@ -185,6 +187,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.POST("/requests/resend", s.limitResend(), s.handleResendSubmit)
 	e.GET("/requests/:id/status", s.handleStatus)
 	e.POST("/requests/:id/cancel", s.handleCancel)
+	e.POST("/requests/:id/appeal", s.handleAppeal)
 	e.GET("/requests/:id/download", s.handleDownload)
 	e.POST("/requests/:id/download", s.handleDownloadSubmit)
 	e.POST("/requests/:id/download-link", s.limitResend(), s.handleDownloadLink)
@@ -210,6 +213,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	st.POST("/requests/:id/correction", s.handleDecideCorrection)
 	st.POST("/requests/:id/unlock-verification", s.handleUnlockVerification)
 	st.POST("/requests/:id/escalate", s.handleEscalate)
+	st.POST("/requests/:id/appeal", s.handleDecideAppeal)
 	st.GET("/requests/:id/:action", s.handleActionGet)
 	admin := st.Group("", s.requireAdmin)
 	admin.GET("/admin/staff", s.handleStaffAdmin)

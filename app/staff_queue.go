@@ -23,6 +23,7 @@ type queueQuery struct {
 	Due      string `form:"due"`
 	Q        string `form:"q"`
 	Hidden   bool   `form:"hidden"`
+	Appeal   string `form:"appeal"` // "open": only requests with an open appeal
 	Sort     string `form:"sort"`
 	After    string `form:"after"`  // cursor: RFC 3339 time + "~" + id
 	Before   string `form:"before"` // the same, for the previous page
@@ -31,12 +32,12 @@ type queueQuery struct {
 
 // Filtered reports whether anything narrows the queue from its default.
 func (q queueQuery) Filtered() bool {
-	return q.Status != "" || q.Type != "" || q.Assignee != "" || q.Due != "" || q.Q != "" || q.Hidden
+	return q.Status != "" || q.Type != "" || q.Assignee != "" || q.Due != "" || q.Q != "" || q.Hidden || q.Appeal != ""
 }
 
 func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
 	f := models.QueueFilter{Status: q.Status, Type: q.Type, Assignee: q.Assignee, StaffID: me, Due: q.Due, Search: q.Q,
-		Hidden: q.Hidden, Sort: q.Sort, Limit: queuePageSize}
+		Hidden: q.Hidden, Sort: q.Sort, Limit: queuePageSize, Appeal: q.Appeal == "open"}
 	allStatuses := []string{models.StatusPendingVerification, models.StatusVerified, models.StatusInProgress,
 		models.StatusAwaitingApproval, models.StatusFulfilling, models.StatusCompleted, models.StatusDenied,
 		models.StatusCancelled, models.StatusExpired}
@@ -46,6 +47,7 @@ func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
 		q.Type != "" && !slices.Contains(models.RequestTypes, q.Type),
 		q.Assignee != "" && q.Assignee != "me" && q.Assignee != "unassigned",
 		q.Due != "" && q.Due != "soon" && q.Due != "overdue",
+		q.Appeal != "" && q.Appeal != "open",
 		q.Sort != "" && !slices.Contains(models.QueueSorts, q.Sort),
 		len(q.Q) > 320:
 		return f, 0, models.Errorf(models.EInvalid, "That filter is not one the queue knows.")
@@ -134,7 +136,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 		sortBy = "due"
 	}
 	s.renderStaff(c, http.StatusOK, "staff_queue", view{Title: "Queue", Form: q, Data: gin.H{
-		"Rows": p.Rows, "Links": links, "Counts": p.Counts, "Now": s.now(), "Sort": sortBy,
+		"Rows": p.Rows, "Links": links, "OpenAppeals": p.OpenAppeals, "Appealed": p.Appealed, "Counts": p.Counts, "Now": s.now(), "Sort": sortBy,
 		"From": from + 1, "To": from + len(p.Rows), "Total": p.Total, "Capped": p.TotalCapped,
 		"Statuses": []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval,
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
@@ -214,7 +216,7 @@ func sortLink(q queueQuery, column, current string) string {
 		to = "-" + column
 	}
 	return queueLink("status", q.Status, "type", q.Type, "assignee", q.Assignee, "due", q.Due, "q", q.Q,
-		"hidden", map[bool]string{true: "true"}[q.Hidden], "sort", to)
+		"hidden", map[bool]string{true: "true"}[q.Hidden], "appeal", q.Appeal, "sort", to)
 }
 
 // ariaSort is a column header's aria-sort for the current sort.

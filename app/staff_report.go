@@ -151,7 +151,20 @@ func (s *Server) handleReportCSV(c *gin.Context) {
 			strconv.Itoa(b.Overdue)})
 	}
 	w.Flush()
+	_, _ = c.Writer.WriteString("\r\n")
+	ap := rep.Appeals
+	_ = w.Write(appealsHeader)
+	_ = w.Write([]string{from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly),
+		strconv.Itoa(ap.Received), strconv.Itoa(ap.Upheld), strconv.Itoa(ap.Overturned), strconv.Itoa(ap.Open),
+		strconv.Itoa(ap.Decided()), strconv.Itoa(ap.OnTime), strconv.Itoa(ap.Overdue)})
+	w.Flush()
 }
+
+// appealsHeader heads the CSV's third table: the appeals of denials filed
+// in the period, as many columns as the other tables so readers that want
+// a fixed width take it.
+var appealsHeader = []string{"period_start", "period_end", "appeals_received", "appeals_upheld", "appeals_overturned",
+	"appeals_open", "appeals_decided", "appeals_decided_on_time", "appeals_open_overdue"}
 
 // seriesHeader heads the CSV's second table, one row per bucket.
 var seriesHeader = []string{"period_start", "period_end", "received_access", "received_deletion", "received_opt_out",

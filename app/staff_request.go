@@ -24,6 +24,9 @@ type actionForm struct {
 	Days   string `form:"days"`
 	Note   string `form:"note"`
 	Admin  string `form:"admin"`
+
+	Decision string `form:"decision"` // appeal: uphold or overturn
+	Answer   string `form:"answer"`   // appeal: the written answer
 }
 
 // denyReason is the reason a denial gives: the canned one picked or the
@@ -53,7 +56,7 @@ func (s *Server) handleStaffRequest(c *gin.Context) {
 // handleActionGet answers a GET on an action's address (a reload of a
 // refused form, a bookmarked or retyped address) with the request's page.
 func (s *Server) handleActionGet(c *gin.Context) {
-	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate", "correction"}
+	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate", "correction", "appeal"}
 	if !slices.Contains(actions, c.Param("action")) {
 		s.notFound(c)
 		return
@@ -90,13 +93,14 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 	v.Data = gin.H{
 		"D": d, "R": r, "Now": s.now(), "Plan": plan, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionFor(r), "Regime": workflows.RegimeFor(r),
 		"NoDataReason": workflows.DenialReasons[1], "Corrections": corrections,
-		"CanApprove":  r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
-		"CanDeny":     workflows.CanTransition(r.Status, models.StatusDenied),
-		"CanCancel":   workflows.CanTransition(r.Status, models.StatusCancelled),
-		"CanStart":    workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
-		"CanReview":   r.Status == models.StatusInProgress,
-		"CanExtend":   r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
-		"CanEscalate": r.Open() && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
+		"CanApprove":      r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
+		"CanDeny":         workflows.CanTransition(r.Status, models.StatusDenied),
+		"CanCancel":       workflows.CanTransition(r.Status, models.StatusCancelled),
+		"CanStart":        workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
+		"CanReview":       r.Status == models.StatusInProgress,
+		"CanExtend":       r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
+		"CanEscalate":     r.Open() && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
+		"CanDecideAppeal": d.Appeal != nil && !strings.EqualFold(d.Appeal.DeniedBy, me.Email),
 	}
 	s.renderStaff(c, status, "staff_request", v)
 }
@@ -217,6 +221,14 @@ func (s *Server) handleExtend(c *gin.Context) {
 			days = 0 // refused with a field message by the service
 		}
 		_, err = s.svc.Extend(c.Request.Context(), staff(c), c.Param("id"), days, f.Reason)
+		return err
+	})
+}
+
+// handleDecideAppeal decides the request's appeal with a written answer.
+func (s *Server) handleDecideAppeal(c *gin.Context) {
+	s.act(c, "appeal", "Appeal decided; the requester has been emailed the answer.", func(f actionForm) error {
+		_, err := s.svc.DecideAppeal(c.Request.Context(), staff(c), c.Param("id"), f.Decision, f.Answer)
 		return err
 	})
 }

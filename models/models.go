@@ -7,7 +7,7 @@ func AppModels() []any {
 		&Request{}, &RequestToken{}, &AuditEvent{}, &Email{}, &Suppression{}, &Secret{},
 		&StaffUser{}, &Note{}, &ReminderSent{}, &StatusCount{},
 		&Collection{}, &Export{}, &Erasure{}, &ThirdPartyNotice{},
-		&AuditAnchor{},
+		&AuditAnchor{}, &Appeal{},
 		&Correction{},
 	}
 }

@@ -20,6 +20,7 @@ type QueueFilter struct {
 	Due      string // "soon" (≤ 7 days), "overdue", or "upto" (due by Now)
 	Search   string // request id or email, exact; or part of an id, email or name (MinPartialSearch characters or more)
 	Hidden   bool   // include unverified and expired requests
+	Appeal   bool   // only requests with an open appeal (denied, so closed, while it is decided)
 	Sort     string // one of QueueSorts; "" is "due"
 	Now      time.Time
 	Limit    int
@@ -149,6 +150,9 @@ func queueRows(ctx context.Context, db *gorm.DB, f QueueFilter, backward bool) (
 
 // queueFiltered adds f's filters to q.
 func queueFiltered(q *gorm.DB, f QueueFilter) *gorm.DB {
+	if f.Appeal {
+		q = q.Where("r.id IN (SELECT request_id FROM appeals WHERE status = ?)", AppealOpen)
+	}
 	switch {
 	case f.Search != "":
 		pred, args := searchPredicate(f.Search)
@@ -158,6 +162,7 @@ func queueFiltered(q *gorm.DB, f QueueFilter) *gorm.DB {
 		}
 	case f.Status != "":
 		q = q.Where("r.status = ?", f.Status)
+	case f.Appeal: // the appeal decides which requests, whatever their queue
 	// Hidden: the open queue and what it hides, unverified and expired
 	// requests. Each spelling below is the predicate of one partial index of
 	// migration 00004, with literals (a cached statement's generic plan on

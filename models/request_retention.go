@@ -64,6 +64,7 @@ func PurgeRequestPersonalData(ctx context.Context, tx *gorm.DB, id string, keepD
 		{"unsent emails", "status = '" + EmailQueued + "'", &Email{}, map[string]any{"status": EmailFailed}},
 		{"collections", "", &Collection{}, map[string]any{"samples": "[]", "error": ""}},
 		{"corrections", "", &Correction{}, map[string]any{"requested": "", "current": "{}", "reason": "", "result": "{}"}},
+		{"appeals", "", &Appeal{}, map[string]any{"reason": "", "answer": ""}},
 	}
 	for _, st := range steps {
 		q := tx.Model(st.model).Where("request_id = ?", id)

@@ -151,6 +151,9 @@ func (s *Service) Advance(ctx context.Context, actor *models.StaffUser, id, to s
 		return nil, models.Errorf(models.EInvalid, "Unknown step.")
 	}
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		if r.Status == models.StatusDenied {
+			return models.Errorf(models.EConflict, "A denied request is reopened only by overturning its appeal.")
+		}
 		return s.transition(ctx, tx, r, Change{To: to, Actor: actor.Email, Action: "advance"})
 	})
 }

@@ -35,12 +35,16 @@ const (
 	EmailAssigned   = "staff_assigned"
 	// EmailVerifyLocked tells staff a request's verification locked after wrong answers.
 	EmailVerifyLocked = "verification_locked"
+
+	EmailAppealReceived = "appeal_received" // to the requester: we have your appeal
+	EmailStaffAppeal    = "staff_appeal"    // to the support address: an appeal to decide
+	EmailAppealDecided  = "appeal_decided"  // to the requester: the written answer
 )
 
 // staffEmails and third-party notices go to others than the requester and
 // carry no requester links.
 var staffEmails = map[string]bool{EmailStaffNew: true, EmailReminder: true, EmailThirdParty: true, EmailAssigned: true,
-	EmailVerifyLocked: true}
+	EmailVerifyLocked: true, EmailStaffAppeal: true}
 
 // enqueueEmail puts an email in the outbox and its send job in the queue,
 // in tx: customer emails go to the requester, staff emails to the support address.
@@ -198,7 +202,8 @@ type EmailData struct {
 	ThirdPartyHolds string              // and what it holds from us
 	// ThirdPartyReason is what the notice is of: deletion or opt_out.
 	ThirdPartyReason string
-	Links            []RequestLink // lookup by email: the address's requests
+	Links            []RequestLink  // lookup by email: the address's requests
+	Appeal           *models.Appeal // appeal emails: the appeal, with its answer once decided
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -268,6 +273,12 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 			return nil, err
 		}
 		d.Corrections = cs
+	}
+	if d.Request != nil && (e.Kind == EmailAppealReceived || e.Kind == EmailStaffAppeal || e.Kind == EmailAppealDecided) {
+		var err error
+		if d.Appeal, err = models.FindAppeal(ctx, s.DB.DB, d.Request.ID); err != nil {
+			return nil, fmt.Errorf("email %d appeal: %w", e.ID, err)
+		}
 	}
 	if e.Kind == EmailRequestLinks {
 		if err := s.requestLinks(ctx, &d); err != nil {

@@ -19,6 +19,8 @@ var allowed = map[string][]string{
 	models.StatusInProgress:          {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
 	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusDenied, models.StatusCancelled},
 	models.StatusFulfilling:          {models.StatusCompleted},
+	// Only an overturned appeal reopens a denial (DecideAppeal).
+	models.StatusDenied: {models.StatusInProgress},
 }
 
 // CanTransition reports whether the lifecycle allows from → to.

@@ -24,7 +24,8 @@ import (
 // (records collected) → awaiting_approval → fulfilling → completed; denied
 // by staff with a reason while a request is being worked; cancelled by the
 // customer before it is carried out; expired when the email is never
-// confirmed. "" is a request being filed.
+// confirmed; a denial reopened (back to in progress) only when its appeal
+// is overturned. "" is a request being filed.
 var designLifecycle = map[string][]string{
 	"": {
 		models.StatusPendingVerification, // access and deletion wait for the email
@@ -36,6 +37,7 @@ var designLifecycle = map[string][]string{
 	models.StatusInProgress:          {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
 	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusDenied, models.StatusCancelled},
 	models.StatusFulfilling:          {models.StatusCompleted},
+	models.StatusDenied:              {models.StatusInProgress}, // an overturned appeal
 }
 
 var allStatuses = []string{
@@ -46,9 +48,10 @@ var allStatuses = []string{
 
 // TestCanTransitionFollowsTheDesignLifecycle checks every pair of
 // statuses: exactly the moves of the design are allowed, nothing leaves a
-// terminal status, and nothing returns to "".
+// terminal status (a denial is left only by an overturned appeal), and
+// nothing returns to "".
 func TestCanTransitionFollowsTheDesignLifecycle(t *testing.T) {
-	terminal := []string{models.StatusCompleted, models.StatusDenied, models.StatusCancelled, models.StatusExpired}
+	terminal := []string{models.StatusCompleted, models.StatusCancelled, models.StatusExpired}
 	for _, from := range append([]string{""}, allStatuses...) {
 		for _, to := range append([]string{""}, allStatuses...) {
 			want := slices.Contains(designLifecycle[from], to)

@@ -15,6 +15,8 @@ type QueuePage struct {
 	Total       int64 // requests the filter selects, at most models.QueueTotalCap+1
 	TotalCapped bool  // there are more than models.QueueTotalCap
 	Counts      map[string]int64
+	OpenAppeals int64           // appeals awaiting a decision, in the whole queue
+	Appealed    map[string]bool // the page's requests with an open appeal
 }
 
 // Queue returns one page of the staff queue, its total and the counts per status.
@@ -35,7 +37,7 @@ func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, 
 	}
 	// The whole open queue, or one status, is counted already; anything
 	// narrower is counted, up to a cap so a total stays cheap.
-	plain := f.Type == "" && f.Assignee == "" && f.Due == "" && f.Search == ""
+	plain := f.Type == "" && f.Assignee == "" && f.Due == "" && f.Search == "" && !f.Appeal
 	switch {
 	case plain && f.Status != "":
 		p.Total = p.Counts[f.Status]
@@ -49,6 +51,16 @@ func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, 
 		}
 	}
 	p.TotalCapped = p.Total > models.QueueTotalCap
+	if p.OpenAppeals, err = models.CountOpenAppeals(ctx, s.DB.DB); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(p.Rows))
+	for i, r := range p.Rows {
+		ids[i] = r.ID
+	}
+	if p.Appealed, err = models.OpenAppealIDs(ctx, s.DB.DB, ids); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -69,6 +81,8 @@ type Detail struct {
 	FoundNothing bool
 	// Others are the requester's other open requests of the same type.
 	Others []models.Request
+	// Appeal is the requester's appeal of a denial, if any.
+	Appeal *models.Appeal
 	// Erasures is what erasure did per source so far (deletions).
 	Erasures []ErasureState
 }
@@ -128,6 +142,9 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 		return nil, err
 	}
 	if d.Staff, err = models.ListStaff(ctx, db); err != nil {
+		return nil, err
+	}
+	if d.Appeal, err = appealFor(ctx, db, id); err != nil {
 		return nil, err
 	}
 	cs, err := models.CollectionsFor(ctx, db, id)

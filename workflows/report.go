@@ -28,6 +28,7 @@ type Report struct {
 	ByStatus map[string]int // every request filed in the period, by status
 	Step     string         // the width of each bucket: day, week or month
 	Series   []ReportBucket // the period cut into buckets, in order
+	Appeals  AppealFigures  // appeals of denials filed in the period
 }
 
 // ReportBucket is one stretch of the period: what was received, what was
@@ -92,6 +93,9 @@ func (s *Service) ComplianceReport(ctx context.Context, from, to time.Time) (*Re
 		}
 	})
 	if err != nil {
+		return nil, err
+	}
+	if rep.Appeals, err = s.appealFigures(ctx, from, to); err != nil {
 		return nil, err
 	}
 	for _, t := range models.RequestTypes {

@@ -105,6 +105,10 @@ func closedRequests(t *testing.T, a *testapp.App, admin *models.StaffUser) (clos
 		t.Fatal(err)
 	}
 	closed[den.ID] = "Dana Denied"
+	denial := a.Mail.WaitFor(t, "dana.denied@example.com", "About your privacy request "+den.ID)
+	if _, err := a.Svc.FileAppeal(ctx, den.ID, tokenIn(t, denial, "/status?token="), "Dana Denied is the account holder"); err != nil {
+		t.Fatal(err)
+	}
 	std := file("sid.standard@example.com", "Sid Standard")
 	if _, err := a.Svc.Deny(ctx, admin, std.ID, workflows.DenialReasons[0]); err != nil {
 		t.Fatal(err)
@@ -189,7 +193,7 @@ func TestPurgeRequestRecordsRemovesPersonalDataOnlyAfterRetention(t *testing.T) 
 			}
 		}
 		for _, name := range []string{"Olive", "Dana", "Sid Standard", "Carl", "Erin", "optout@", "denied@", "standard@", "cancel@", "expired@", "Zebra-Quill"} {
-			for _, table := range []string{"requests", "request_notes", "emails", "audit_events"} {
+			for _, table := range []string{"requests", "request_notes", "emails", "audit_events", "appeals"} {
 				want := 0
 				if name == "Zebra-Quill" && table == "requests" {
 					want = 1 // the open request's details

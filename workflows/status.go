@@ -14,6 +14,7 @@ type StatusView struct {
 	Request  *models.Request
 	History  []models.AuditEvent // only the events RequesterSees
 	Download *DownloadInfo       // completed access requests: the download box
+	Appeal   *models.Appeal      // the requester's appeal of a denial, if any
 }
 
 // requesterEvents are the events within one status that concern the
@@ -22,6 +23,7 @@ type StatusView struct {
 var requesterEvents = map[string]bool{
 	"verification_resent": true, "extend": true, "export_built": true, "download": true,
 	"merged": true, "gpc_opt_out": true, "download_link_sent": true,
+	"appeal_filed": true, "appeal_decided": true,
 }
 
 // RequesterSees reports whether the requester's history (status page and
@@ -70,7 +72,11 @@ func (s *Service) Status(ctx context.Context, id, token string) (*StatusView, er
 	if err != nil {
 		return nil, err
 	}
-	return &StatusView{Request: r, History: hist, Download: dl}, nil
+	ap, err := appealFor(ctx, s.DB.DB, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &StatusView{Request: r, History: hist, Download: dl, Appeal: ap}, nil
 }
 
 // CanCancel reports whether the requester may still cancel r.
