@@ -261,6 +261,9 @@ func sampleData(name string) workflows.EmailData {
 		StatusURL: base + "/requests/PD-7K3M9-QXA2B/status?token=abc", VerifyURL: base + "/requests/verify?token=def",
 		ResendURL: base + "/requests/resend", NewURL: base + "/requests/new",
 		StaffURL: base + "/staff/requests/PD-7K3M9-QXA2B", LinkHours: 24, ResponseDs: 30,
+		Appeal: &models.Appeal{RequestID: r.ID, Status: models.AppealOverturned, Reason: name + " disagrees.",
+			DeniedBy: "quinn@kactoily.example", FiledAt: due, DueAt: due.AddDate(0, 0, 45), DecidedAt: &due,
+			Answer: "We looked again and will carry out your request."},
 	}
 }
 
