@@ -235,3 +235,28 @@ func TestOnlyAnAdminUnlocksALockedRequestAndTheNewLinkConfirmsIt(t *testing.T) {
 		}
 	})
 }
+
+// TestFilingAgainBuysNoMoreGuesses proves the three tries belong to the
+// address, not to one request: wrong answers on an access request and on a
+// deletion request filed beside it add up and lock at the third, and then
+// no waiting request of that address can be confirmed, even with the right
+// value, until staff unlock.
+func TestFilingAgainBuysNoMoreGuesses(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := proofApp(t, dialect)
+		own := proofsOf(t, a, demo.AlexMorganEmail)
+		_, first := fileOfType(t, a, models.TypeAccess, demo.AlexMorganEmail)
+		for i := range 2 {
+			if ans := confirmWithProof(t, a, first, "KT-8888"+string(rune('0'+i))); ans.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("wrong answer %d: %d, want 422", i+1, ans.Status)
+			}
+		}
+		_, second := fileOfType(t, a, models.TypeDeletion, demo.AlexMorganEmail)
+		if ans := confirmWithProof(t, a, second, "KT-88882"); ans.Status != http.StatusLocked {
+			t.Fatalf("third wrong answer, on a new request: %d, want 423 (locked)\n%s", ans.Status, ans.Body)
+		}
+		if ans := confirmWithProof(t, a, first, own.OrderNumbers[0]); ans.Status != http.StatusLocked {
+			t.Fatalf("the first request after the address locked: %d, want 423\n%s", ans.Status, ans.Body)
+		}
+	})
+}

@@ -203,3 +203,19 @@ func RequestsForEmail(ctx context.Context, db *gorm.DB, email string, limit int)
 	err := db.WithContext(ctx).Where("email = ?", email).Order("created_at DESC").Limit(limit).Find(&rs).Error
 	return rs, err
 }
+
+// VerifyLockedFor reports whether any request of email waiting for its
+// confirmation is locked by wrong answers, and how many wrong answers its
+// waiting requests hold in all: the tries belong to the address, so filing
+// again buys no more guesses.
+func VerifyLockedFor(ctx context.Context, db *gorm.DB, email string) (locked bool, attempts int, err error) {
+	var row struct {
+		Locked   int64
+		Attempts int
+	}
+	err = db.WithContext(ctx).Model(&Request{}).
+		Where("email = ? AND status = ?", email, StatusPendingVerification).
+		Select("COUNT(verify_locked_at) AS locked, COALESCE(SUM(verify_attempts), 0) AS attempts").
+		Scan(&row).Error
+	return row.Locked > 0, row.Attempts, err
+}

@@ -87,8 +87,12 @@ func (s *Service) CheckVerifyLink(ctx context.Context, token string) (*VerifyLin
 	}
 	l := &VerifyLink{Request: r, Used: used}
 	if !used && needsProofCheck(r) {
-		l.Locked = r.VerifyLocked != nil
-		l.TriesLeft = max(MaxProofTries-r.VerifyAttempts, 0)
+		locked, attempts, err := models.VerifyLockedFor(ctx, db, r.Email)
+		if err != nil {
+			return nil, err
+		}
+		l.Locked = locked
+		l.TriesLeft = max(MaxProofTries-attempts, 0)
 		p, err := models.FindIdentityProofs(ctx, db, r.Email)
 		if err != nil {
 			return nil, err

@@ -80,6 +80,14 @@ func (s *Service) checkProof(ctx context.Context, tx *gorm.DB, r *models.Request
 	if r.VerifyLocked != nil {
 		return false, errVerifyLocked
 	}
+	// The tries are the person's, not the request's: any locked request of
+	// this address locks every other, and wrong answers add up.
+	if locked, _, err := models.VerifyLockedFor(ctx, tx, r.Email); err != nil || locked {
+		if err == nil {
+			err = errVerifyLocked
+		}
+		return false, err
+	}
 	p, err := models.FindIdentityProofs(ctx, tx, r.Email)
 	if err != nil || p.Empty() {
 		return false, err
@@ -96,8 +104,7 @@ func (s *Service) checkProof(ctx context.Context, tx *gorm.DB, r *models.Request
 	if upd.RowsAffected == 0 { // locked meanwhile
 		return false, errVerifyLocked
 	}
-	if err := tx.WithContext(ctx).Model(&models.Request{}).Where("id = ?", r.ID).
-		Pluck("verify_attempts", &r.VerifyAttempts).Error; err != nil {
+	if _, r.VerifyAttempts, err = models.VerifyLockedFor(ctx, tx, r.Email); err != nil {
 		return false, err
 	}
 	left := MaxProofTries - r.VerifyAttempts
@@ -147,6 +154,12 @@ func (s *Service) UnlockVerification(ctx context.Context, actor *models.StaffUse
 		err := tx.WithContext(ctx).Model(&models.Request{}).Where("id = ?", r.ID).
 			Updates(map[string]any{"verify_attempts": 0, "verify_locked_at": nil, "expires_at": exp}).Error
 		if err != nil {
+			return err
+		}
+		// The tries are the address's: its other waiting requests start afresh too.
+		if err := tx.WithContext(ctx).Model(&models.Request{}).
+			Where("email = ? AND status = ? AND verify_locked_at IS NULL", r.Email, models.StatusPendingVerification).
+			Update("verify_attempts", 0).Error; err != nil {
 			return err
 		}
 		r.VerifyAttempts, r.VerifyLocked, r.ExpiresAt = 0, nil, &exp
