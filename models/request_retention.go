@@ -17,6 +17,8 @@ func RequestsPastRetention(ctx context.Context, db *gorm.DB, cutoff time.Time, l
 	var ids []string
 	err := db.WithContext(ctx).Model(&Request{}).
 		Where("queue = ? AND purged_at IS NULL AND COALESCE(closed_at, updated_at) < ?", QueueClosed, cutoff).
+		// A denial under appeal is not closed for the requester yet.
+		Where("NOT EXISTS (SELECT 1 FROM appeals a WHERE a.request_id = requests.id AND a.status = ?)", AppealOpen).
 		Order("COALESCE(closed_at, updated_at), id").Limit(limit).Pluck("id", &ids).Error
 	return ids, err
 }
@@ -73,6 +75,14 @@ func PurgeRequestPersonalData(ctx context.Context, tx *gorm.DB, id string, keepD
 		}
 		if err := q.Updates(st.set).Error; err != nil {
 			return fmt.Errorf("purge %s of %s: %w", st.what, id, err)
+		}
+	}
+	// Lookup-by-email answers belong to no one request but name the address
+	// beside request ids; they go with the address's first purged request.
+	if r.Email != "" {
+		if err := tx.Model(&Email{}).Where("request_id IS NULL AND kind = ? AND to_addr = ?", "request_links", r.Email).
+			Updates(map[string]any{"to_addr": "", "data": "{}", "last_error": ""}).Error; err != nil {
+			return fmt.Errorf("purge lookup emails of %s: %w", id, err)
 		}
 	}
 	if err := tx.Where("request_id = ?", id).Delete(&RequestToken{}).Error; err != nil {

@@ -142,6 +142,11 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *models.StaffUser, id,
 				Details: details, Set: map[string]any{"closed_at": nil, "due_at": a.DueAt}}); err != nil {
 				return err
 			}
+			// Collection may have stopped at the denial: gather the records
+			// afresh, so the request reaches approval by itself again.
+			if err := s.startCollection(ctx, tx, r); err != nil {
+				return err
+			}
 		} else if err := s.audit(ctx, tx, r, actor.Email, "appeal_decided", details); err != nil {
 			return err
 		}

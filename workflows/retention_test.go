@@ -109,6 +109,16 @@ func closedRequests(t *testing.T, a *testapp.App, admin *models.StaffUser) (clos
 	if _, err := a.Svc.FileAppeal(ctx, den.ID, tokenIn(t, denial, "/status?token="), "Dana Denied is the account holder"); err != nil {
 		t.Fatal(err)
 	}
+	// While the appeal is open the denial is not over for the requester; a
+	// second admin upholds it, with an answer that names her again.
+	a.AddStaff(t, "second.admin@kactoily.example", "Second Admin", models.RoleAdmin)
+	second, err := models.FindStaffByEmail(ctx, a.DB.DB, "second.admin@kactoily.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Svc.DecideAppeal(ctx, second, den.ID, workflows.DecisionUphold, "Dana Denied could not show the account is hers"); err != nil {
+		t.Fatal(err)
+	}
 	std := file("sid.standard@example.com", "Sid Standard")
 	if _, err := a.Svc.Deny(ctx, admin, std.ID, workflows.DenialReasons[0]); err != nil {
 		t.Fatal(err)
@@ -276,4 +286,59 @@ func TestParseRetentionReadsMonthsYearsDaysAndHours(t *testing.T) {
 			t.Errorf("ParseRetention(%q).Before = %v, want %v", tc.in, r.Before(closedAt), tc.want)
 		}
 	}
+}
+
+// TestPurgeWaitsForAnOpenAppealAndTakesTheAddressesLookupEmails proves a
+// denial under appeal keeps its requester's data past the retention period
+// (the decision must still reach them), and that once it is purged the
+// lookup-by-email answers sent to that address are emptied with it.
+func TestPurgeWaitsForAnOpenAppealAndTakesTheAddressesLookupEmails(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{Start: clockStart, Support: supportAddr, Sources: []workflows.Source{}})
+		ctx := t.Context()
+		a.AddStaff(t, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
+		a.AddStaff(t, "bo@kactoily.example", "Bo Admin", models.RoleAdmin)
+		ada, err := models.FindStaffByEmail(ctx, a.DB.DB, "ada@kactoily.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bo, err := models.FindStaffByEmail(ctx, a.DB.DB, "bo@kactoily.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const addr = "pia.pending@example.com"
+		r, err := a.Svc.FileOnBehalf(ctx, ada, workflows.NewRequest{Type: models.TypeAccess, Email: addr, Name: "Pia Pending"}, "Called back on the number on file.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Svc.Deny(ctx, ada, r.ID, "Pia Pending could not be identified"); err != nil {
+			t.Fatal(err)
+		}
+		denial := a.Mail.WaitFor(t, addr, "About your privacy request "+r.ID)
+		if _, err := a.Svc.FileAppeal(ctx, r.ID, tokenIn(t, denial, "/status?token="), "It is my account"); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Svc.LookupRequests(ctx, addr); err != nil {
+			t.Fatal(err)
+		}
+		a.Mail.WaitFor(t, addr, "Your privacy requests")
+
+		a.Clock.Advance(25 * 30 * 24 * time.Hour)
+		if _, err := a.Svc.PurgeRequestRecords(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := reload(t, a, r.ID); got.PurgedAt != nil || got.Email != addr {
+			t.Fatalf("a request with an open appeal was purged: %+v", got)
+		}
+		if _, err := a.Svc.DecideAppeal(ctx, bo, r.ID, workflows.DecisionUphold, "We still cannot identify you."); err != nil {
+			t.Fatal(err)
+		}
+		a.Clock.Advance(25 * 30 * 24 * time.Hour)
+		if n, err := a.Svc.PurgeRequestRecords(ctx); err != nil || n != 1 {
+			t.Fatalf("purge after the decision: %d, %v", n, err)
+		}
+		if n := countWhere(t, a, &models.Email{}, "to_addr = ?", addr); n != 0 {
+			t.Fatalf("%d emails still name the purged address (lookup answers included)", n)
+		}
+	})
 }

@@ -19,6 +19,7 @@ CREATE TABLE corrections (
 
 -- +goose Down
 DROP TABLE corrections;
+DELETE FROM appeals WHERE request_id IN (SELECT id FROM requests WHERE type = 'correction');
 DELETE FROM requests WHERE type = 'correction';
 ALTER TABLE requests DROP CONSTRAINT requests_type_check;
 ALTER TABLE requests ADD CONSTRAINT requests_type_check CHECK (type IN ('access', 'deletion', 'opt_out'));

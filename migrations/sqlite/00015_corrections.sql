@@ -26,6 +26,7 @@ CREATE TABLE corrections (
 
 -- +goose Down
 DROP TABLE corrections;
+DELETE FROM appeals WHERE request_id IN (SELECT id FROM requests WHERE type = 'correction');
 DELETE FROM requests WHERE type = 'correction';
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema SET sql = replace(sql, '(type IN (''access'', ''deletion'', ''opt_out'', ''correction''))', '(type IN (''access'', ''deletion'', ''opt_out''))')
