@@ -169,13 +169,22 @@ func (s *Service) notifyThirdParties(ctx context.Context, a NotifyThirdPartiesAr
 			if !ok || slices.Contains(told, tp.Name) {
 				continue
 			}
+			// The notice row is claimed first: of two jobs running at once for
+			// the same request and reason, only the one that wrote it mails.
+			n := &models.ThirdPartyNotice{RequestID: r.ID, Recipient: tp.Name, Email: tp.Email, Reason: a.Reason, CreatedAt: s.now()}
+			res := tx.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(n)
+			if res.Error != nil {
+				return fmt.Errorf("record notice to %s: %w", tp.Name, res.Error)
+			}
+			if res.RowsAffected != 1 {
+				continue
+			}
 			e, err := s.enqueueEmailTo(ctx, tx, r, EmailThirdParty, tp.Email,
 				map[string]any{"recipient": tp.Name, "reason": a.Reason, "scopes": scopes, "holds": tp.Holds})
 			if err != nil {
 				return err
 			}
-			n := &models.ThirdPartyNotice{RequestID: r.ID, Recipient: tp.Name, Email: tp.Email, Reason: a.Reason, EmailID: e.ID, CreatedAt: s.now()}
-			if err := tx.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(n).Error; err != nil {
+			if err := tx.WithContext(ctx).Model(n).Update("email_id", e.ID).Error; err != nil {
 				return fmt.Errorf("record notice to %s: %w", tp.Name, err)
 			}
 		}
