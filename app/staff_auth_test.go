@@ -314,6 +314,7 @@ func TestForgedAndExpiredSessionsAreRefused(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := testapp.New(t, dialect, staffOpts)
 		id := fileConfirmed(t, a, adminActor(t, a), models.TypeAccess, "ana@example.com", "Ana")
+		waitStatus(t, a, id, models.StatusAwaitingApproval) // collection's own events written first
 		real, _ := signedIn(t, a, "sam@kactoily.example", "Sam Agent", models.RoleAgent)
 		stored := sessionRows(t, a)[0]
 		expire := "UPDATE sessions SET expiry = julianday('now') - 1"
