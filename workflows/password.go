@@ -120,13 +120,17 @@ var errSignInBusy = &models.Error{Code: models.EUnavailable, RetryAfter: 2 * tim
 // latency grows with the number of callers.
 type signInGate struct {
 	slots, queue chan struct{}
+	wait         time.Duration // the longest a sign-in waits for a turn
 }
 
-func newSignInGate(n int) *signInGate {
+func newSignInGate(n int, wait time.Duration) *signInGate {
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
-	return &signInGate{slots: make(chan struct{}, n), queue: make(chan struct{}, waitPerSlot*n)}
+	if wait <= 0 {
+		wait = maxSignInWait
+	}
+	return &signInGate{slots: make(chan struct{}, n), queue: make(chan struct{}, waitPerSlot*n), wait: wait}
 }
 
 // enter waits for a turn and returns the function that ends it.
@@ -143,7 +147,7 @@ func (g *signInGate) enter(ctx context.Context) (func(), error) {
 		return nil, errSignInBusy
 	}
 	defer func() { <-g.queue }()
-	t := time.NewTimer(maxSignInWait)
+	t := time.NewTimer(g.wait)
 	defer t.Stop()
 	select {
 	case g.slots <- struct{}{}:

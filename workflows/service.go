@@ -78,6 +78,8 @@ type Deps struct {
 	// SignInsAtOnce bounds the sign-ins checking a password at the same
 	// time (0: one per CPU).
 	SignInsAtOnce int
+	// SignInWait is the longest a sign-in waits for its turn (0: 3 s).
+	SignInWait time.Duration
 }
 
 // NewService builds the service and its River client. The database must be migrated.
@@ -85,7 +87,7 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		DB: d.DB, Store: d.Store, Mailer: d.Mailer, Renderer: d.Renderer, Log: d.Log,
 		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources,
-		filing: make(chan struct{}, maxFilingsAtOnce), signIns: newSignInGate(d.SignInsAtOnce),
+		filing: make(chan struct{}, maxFilingsAtOnce), signIns: newSignInGate(d.SignInsAtOnce, d.SignInWait),
 	}
 	if s.sources == nil {
 		s.sources = Sources()

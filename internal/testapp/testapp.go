@@ -77,6 +77,8 @@ type Options struct {
 	Sources []workflows.Source
 	// SignInsAtOnce bounds the password checks at once (0: one per CPU).
 	SignInsAtOnce int
+	// SignInWait is the longest a sign-in waits for a turn (0: the default).
+	SignInWait time.Duration
 	// TrustedProxies are passed to the server (nil: none).
 	TrustedProxies []string
 }
@@ -116,7 +118,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
-		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce,
+		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce, SignInWait: o.SignInWait,
 	})
 	if err != nil {
 		t.Fatal(err)
