@@ -15,7 +15,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 func TestOversizedAndDeeplyNestedBodiesAreRefused(t *testing.T) {
@@ -96,7 +96,7 @@ func TestIntakeAndResendTakeAlikeForKnownAndUnknownEmails(t *testing.T) {
 		t.Fatal(err)
 	}
 	var customers []string
-	if err := a.DB.Model(&models.Customer{}).Order("id").Limit(n).Pluck("email", &customers).Error; err != nil || len(customers) < n {
+	if err := a.DB.Model(&store.Customer{}).Order("id").Limit(n).Pluck("email", &customers).Error; err != nil || len(customers) < n {
 		t.Fatalf("store customers: %d %v", len(customers), err)
 	}
 	timed := func(f func() answer) (time.Duration, answer) {
@@ -154,7 +154,7 @@ func TestIntakeAndResendTakeAlikeForKnownAndUnknownEmails(t *testing.T) {
 func TestBurstForSomeoneElsesEmailDoesNotBlockTheirs(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, testapp.Options{Sources: []workflows.Source{},
+		a := testapp.New(t, dialect, testapp.Options{Sources: []store.Source{},
 			Limits: app.Limits{IntakePerIP: 1000, ResendPerIP: 1000, ResendPerMail: 3, Window: time.Hour}})
 		const owner = "owner@example.com"
 		burst := `{"type":"access","email":"` + owner + `","name":"Not The Owner"}`

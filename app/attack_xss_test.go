@@ -18,6 +18,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // hostile is markup that runs if any page or email shows it unescaped.
@@ -171,12 +172,12 @@ func TestExportCSVDefusesFormulasFromStoreRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		email := demo.AlexMorganEmail
-		if err := a.DB.Model(&models.Customer{}).Where("email = ?", email).Updates(map[string]any{
+		if err := a.DB.Model(&store.Customer{}).Where("email = ?", email).Updates(map[string]any{
 			"first_name": formulas["first_name"], "last_name": formulas["last_name"], "phone": formulas["phone"]}).Error; err != nil {
 			t.Fatal(err)
 		}
 		res := a.DB.Exec("UPDATE store_support_messages SET body = ? WHERE author_kind = ? AND ticket_id IN (SELECT id FROM store_support_tickets WHERE email = ?)",
-			formulas["body"], models.AuthorCustomer, email)
+			formulas["body"], store.AuthorCustomer, email)
 		if res.Error != nil || res.RowsAffected == 0 {
 			t.Fatalf("plant a support message: %v (%d rows)", res.Error, res.RowsAffected)
 		}

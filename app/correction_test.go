@@ -12,6 +12,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -85,11 +86,11 @@ func TestCorrectionAcceptedFieldIsWrittenToTheStoreAndTheRejectedOneIsNotAndBoth
 		a := testapp.New(t, dialect, testapp.Options{DBSessions: true, Limits: roomy.Limits})
 		agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
 		now := a.Clock.Now()
-		cust := models.Customer{Email: "cleo@example.com", FirstName: "Cleo", LastName: "Olde", Phone: "+1 555 0100", CreatedAt: now, UpdatedAt: now}
+		cust := store.Customer{Email: "cleo@example.com", FirstName: "Cleo", LastName: "Olde", Phone: "+1 555 0100", CreatedAt: now, UpdatedAt: now}
 		if err := a.DB.Create(&cust).Error; err != nil {
 			t.Fatal(err)
 		}
-		order := models.Order{Number: "KO-20260301-1", CustomerID: &cust.ID, Email: cust.Email, PlacedAt: now, Status: "delivered", Currency: "USD"}
+		order := store.Order{Number: "KO-20260301-1", CustomerID: &cust.ID, Email: cust.Email, PlacedAt: now, Status: "delivered", Currency: "USD"}
 		if err := a.DB.Create(&order).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestCorrectionAcceptedFieldIsWrittenToTheStoreAndTheRejectedOneIsNotAndBoth
 		wantStatus(t, agent.post(t, page+"/approve", url.Values{}), http.StatusSeeOther, page)
 		waitStatus(t, a, id, models.StatusCompleted)
 
-		var got models.Customer
+		var got store.Customer
 		if err := a.DB.Where("id = ?", cust.ID).Take(&got).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +174,7 @@ func TestCorrectedEmailChangesTheStoreAccountButTheRequestKeepsTheConfirmedAddre
 		agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
 		root := adminActor(t, a)
 		now := a.Clock.Now()
-		cust := models.Customer{Email: "dan@example.com", FirstName: "Dan", LastName: "K", Phone: "", CreatedAt: now, UpdatedAt: now}
+		cust := store.Customer{Email: "dan@example.com", FirstName: "Dan", LastName: "K", Phone: "", CreatedAt: now, UpdatedAt: now}
 		if err := a.DB.Create(&cust).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -190,7 +191,7 @@ func TestCorrectedEmailChangesTheStoreAccountButTheRequestKeepsTheConfirmedAddre
 		wantStatus(t, agent.post(t, page+"/approve", url.Values{}), http.StatusSeeOther, page)
 		waitStatus(t, a, r.ID, models.StatusCompleted)
 
-		var got models.Customer
+		var got store.Customer
 		if err := a.DB.Where("id = ?", cust.ID).Take(&got).Error; err != nil || got.Email != "dan.new@example.com" {
 			t.Fatalf("store customer %+v (%v), want the new email", got, err)
 		}

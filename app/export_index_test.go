@@ -16,6 +16,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -78,8 +79,8 @@ func TestExportIndexShowsThePersonsRecordsReadably(t *testing.T) {
 		files := downloadExport(t, a, admin, demo.AlexMorganEmail)
 		page := string(files["index.html"])
 		text := visibleText(page)
-		var cust models.Customer
-		var order models.Order
+		var cust store.Customer
+		var order store.Order
 		if err := a.DB.Where("email = ?", demo.AlexMorganEmail).First(&cust).Error; err != nil {
 			t.Fatal(err)
 		}

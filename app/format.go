@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -61,7 +62,7 @@ func countOf(n int, kind string) string { return plural(n, strings.ToLower(human
 // fieldText shows one sample field's value: times as dates, cents as
 // money in the record's currency, flags as yes or no, nothing as "—".
 // Samples come back from JSON, so times are RFC 3339 strings and numbers float64.
-func fieldText(rec workflows.Record, f workflows.Field) string {
+func fieldText(rec store.Record, f store.Field) string {
 	switch v := f.Value.(type) {
 	case nil:
 		return "—"
@@ -87,7 +88,7 @@ func fieldText(rec workflows.Record, f workflows.Field) string {
 	return fmt.Sprint(f.Value)
 }
 
-func currencyOf(rec workflows.Record) string {
+func currencyOf(rec store.Record) string {
 	for _, f := range rec.Fields {
 		if c, ok := f.Value.(string); ok && f.Name == "currency" {
 			return c

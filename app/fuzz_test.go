@@ -13,6 +13,7 @@ import (
 	"github.com/kactoily/privacydesk/app"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -161,7 +162,7 @@ func FuzzTokenLinks(f *testing.F) {
 	} {
 		f.Add(seed.id, seed.token)
 	}
-	a := testapp.New(f, models.DialectSQLite, testapp.Options{Limits: unlimited, Sources: []workflows.Source{}})
+	a := testapp.New(f, models.DialectSQLite, testapp.Options{Limits: unlimited, Sources: []store.Source{}})
 	r, err := a.Svc.Submit(f.Context(), workflows.NewRequest{Type: models.TypeAccess, Email: "ana@example.com", Name: "Ana"})
 	if err != nil {
 		f.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -105,7 +106,7 @@ func TestResendDoesTheSameWorkForKnownAndUnknownAddresses(t *testing.T) {
 		a := testapp.New(t, dialect, testapp.Options{NoJobs: true, Limits: unlimited})
 		const known = "ana@example.com"
 		now := a.Clock.Now()
-		if err := a.DB.Create(&models.Customer{Email: known, FirstName: "Ana", LastName: "K", CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+		if err := a.DB.Create(&store.Customer{Email: known, FirstName: "Ana", LastName: "K", CreatedAt: now, UpdatedAt: now}).Error; err != nil {
 			t.Fatal(err)
 		}
 		fileAccess(t, a, known, "Ana")
@@ -223,7 +224,7 @@ func TestGPCIsHonouredAtIntakeAndOnTheStatusPage(t *testing.T) {
 		a := testapp.New(t, dialect, noCollect)
 		now := a.Clock.Now()
 		for _, e := range []string{"sam@example.com", "kim@example.com"} {
-			if err := a.DB.Create(&models.Customer{Email: e, FirstName: "S", LastName: "K", CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+			if err := a.DB.Create(&store.Customer{Email: e, FirstName: "S", LastName: "K", CreatedAt: now, UpdatedAt: now}).Error; err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
 )
 
 // Limits are the per-instance rate limits: at most N events per window per key.
@@ -149,7 +148,7 @@ func (s *Server) limitResend() gin.HandlerFunc {
 func (s *Server) limitLogin() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ip, now := c.ClientIP(), s.now()
-		account := workflows.NormalizeEmail(c.PostForm("email"))
+		account := models.NormalizeEmail(c.PostForm("email"))
 		if len(account) > maxAccountKey { // bounds the limiter's memory; no address is longer
 			account = account[:maxAccountKey]
 		}

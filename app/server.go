@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -59,8 +60,8 @@ type Service interface {
 	CheckDownloadLink(ctx context.Context, id, token string) (*workflows.DownloadLink, error)
 	SendDownloadLink(ctx context.Context, id, token string) error
 	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
-	ErasurePlan(ctx context.Context, id string) ([]workflows.Plan, error)
-	ErasureResults(ctx context.Context, id string) ([]workflows.Result, error)
+	ErasurePlan(ctx context.Context, id string) ([]store.Plan, error)
+	ErasureResults(ctx context.Context, id string) ([]store.Result, error)
 	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
 	Corrections(ctx context.Context, r *models.Request) ([]workflows.CorrectionView, error)
 	DecideCorrection(ctx context.Context, actor *models.StaffUser, id, field, decision, reason string) error

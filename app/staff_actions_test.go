@@ -11,12 +11,13 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
 // actionOpts runs the jobs, so mail is delivered, but collects nothing from
 // the store: a verified request waits for staff to move it on.
-var actionOpts = testapp.Options{DBSessions: true, Limits: roomy.Limits, Sources: []workflows.Source{}}
+var actionOpts = testapp.Options{DBSessions: true, Limits: roomy.Limits, Sources: []store.Source{}}
 
 func reloadRequest(t *testing.T, a *testapp.App, id string) *models.Request {
 	t.Helper()

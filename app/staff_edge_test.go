@@ -10,6 +10,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -17,7 +18,7 @@ func TestARequestThatMatchedNothingSaysSoAndSuggestsTheNoDataDenial(t *testing.T
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		o := actionOpts
-		o.Sources = []workflows.Source{&fakeSource{name: "orders"}, &fakeSource{name: "activity"}}
+		o.Sources = []store.Source{&fakeSource{name: "orders"}, &fakeSource{name: "activity"}}
 		a := testapp.New(t, dialect, o)
 		agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
 		admin := adminActor(t, a)
@@ -35,7 +36,7 @@ func TestARequestThatMatchedNothingSaysSoAndSuggestsTheNoDataDenial(t *testing.T
 		lacks(t, agent.get(t, "/staff/requests/"+nothing).Body, "No source holds anything") // closed: no advice
 
 		// A request that found something has no such banner.
-		o.Sources = []workflows.Source{&fakeSource{name: "orders", records: orderRecords()}}
+		o.Sources = []store.Source{&fakeSource{name: "orders", records: orderRecords()}}
 		b := testapp.New(t, dialect, o)
 		agentB, _ := signedIn(t, b, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
 		found := fileConfirmed(t, b, adminActor(t, b), models.TypeAccess, "cleo@example.com", "Cleo")

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) handleActionGet(c *gin.Context) {
 
 func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Detail, f actionForm, err error) {
 	r := d.Request
-	var plan []workflows.Plan
+	var plan []store.Plan
 	if r.Type == models.TypeDeletion && r.Status == models.StatusAwaitingApproval {
 		var perr error
 		if plan, perr = s.svc.ErasurePlan(c.Request.Context(), r.ID); perr != nil {

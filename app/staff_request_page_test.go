@@ -16,23 +16,23 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // fakeSource is a store source with fixed records for every subject, whose
 // erasure fails while failing is set.
 type fakeSource struct {
 	name    string
-	records []workflows.Record
+	records []store.Record
 	failing atomic.Bool
 }
 
-var _ workflows.Source = (*fakeSource)(nil)
+var _ store.Source = (*fakeSource)(nil)
 
 func (f *fakeSource) Name() string { return f.name }
 
-func (f *fakeSource) Collect(_ context.Context, _ *gorm.DB, _ workflows.Subject, emit func(workflows.Record) error) (workflows.Counts, error) {
-	counts := workflows.Counts{}
+func (f *fakeSource) Collect(_ context.Context, _ *gorm.DB, _ store.Subject, emit func(store.Record) error) (store.Counts, error) {
+	counts := store.Counts{}
 	for _, r := range f.records {
 		if err := emit(r); err != nil {
 			return counts, err
@@ -42,34 +42,34 @@ func (f *fakeSource) Collect(_ context.Context, _ *gorm.DB, _ workflows.Subject,
 	return counts, nil
 }
 
-func (f *fakeSource) plan() workflows.Plan {
-	p := workflows.Plan{Source: f.name}
+func (f *fakeSource) plan() store.Plan {
+	p := store.Plan{Source: f.name}
 	for _, r := range f.records {
-		p.Items = append(p.Items, workflows.PlanItem{Kind: r.Kind, Action: workflows.ActionDelete, Count: 1, Reason: "Deleted at your request."})
+		p.Items = append(p.Items, store.PlanItem{Kind: r.Kind, Action: store.ActionDelete, Count: 1, Reason: "Deleted at your request."})
 	}
 	return p
 }
 
-func (f *fakeSource) PlanErasure(context.Context, *gorm.DB, workflows.Subject, time.Time) (workflows.Plan, error) {
+func (f *fakeSource) PlanErasure(context.Context, *gorm.DB, store.Subject, time.Time) (store.Plan, error) {
 	return f.plan(), nil
 }
 
-func (f *fakeSource) Erase(context.Context, *gorm.DB, workflows.Subject, time.Time) (workflows.Result, error) {
+func (f *fakeSource) Erase(context.Context, *gorm.DB, store.Subject, time.Time) (store.Result, error) {
 	if f.failing.Load() {
-		return workflows.Result{Source: f.name}, errors.New("store database unreachable: connection refused")
+		return store.Result{Source: f.name}, errors.New("store database unreachable: connection refused")
 	}
 	return f.plan(), nil
 }
 
 // orderRecords are an order with two lines, as the orders source finds them.
-func orderRecords() []workflows.Record {
+func orderRecords() []store.Record {
 	placed := time.Date(2025, 12, 2, 14, 5, 0, 0, time.UTC)
-	f := func(name string, v any) workflows.Field { return workflows.Field{Name: name, Value: v} }
-	return []workflows.Record{
-		{Kind: "order", ID: 7, Fields: []workflows.Field{f("number", "K-1007"), f("placed_at", placed), f("total_cents", int64(124950)),
+	f := func(name string, v any) store.Field { return store.Field{Name: name, Value: v} }
+	return []store.Record{
+		{Kind: "order", ID: 7, Fields: []store.Field{f("number", "K-1007"), f("placed_at", placed), f("total_cents", int64(124950)),
 			f("currency", "EUR"), f("paid", true), f("shipping_region", nil)}},
-		{Kind: "order_line", ID: 70, Fields: []workflows.Field{f("order_id", int64(7)), f("unit_price_cents", int64(99900)), f("quantity", 1)}},
-		{Kind: "order_line", ID: 71, Fields: []workflows.Field{f("order_id", int64(7)), f("unit_price_cents", int64(25050)), f("quantity", 1)}},
+		{Kind: "order_line", ID: 70, Fields: []store.Field{f("order_id", int64(7)), f("unit_price_cents", int64(99900)), f("quantity", 1)}},
+		{Kind: "order_line", ID: 71, Fields: []store.Field{f("order_id", int64(7)), f("unit_price_cents", int64(25050)), f("quantity", 1)}},
 	}
 }
 
@@ -77,7 +77,7 @@ func TestRequestPageSpeaksWordsNotInternals(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		o := actionOpts
-		o.Sources = []workflows.Source{&fakeSource{name: "orders", records: orderRecords()}}
+		o.Sources = []store.Source{&fakeSource{name: "orders", records: orderRecords()}}
 		a := testapp.New(t, dialect, o)
 		agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
 		_, root := signedIn(t, a, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
@@ -120,7 +120,7 @@ func TestFailedErasureShowsItsErrorAndRetriesFromTheRequestPage(t *testing.T) {
 		orders := &fakeSource{name: "orders", records: orderRecords()}
 		orders.failing.Store(true)
 		o := actionOpts
-		o.Sources = []workflows.Source{orders, &fakeSource{name: "activity"}}
+		o.Sources = []store.Source{orders, &fakeSource{name: "activity"}}
 		a := testapp.New(t, dialect, o)
 		admin, root := signedIn(t, a, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
 		id := fileConfirmed(t, a, root, models.TypeDeletion, "dora@example.com", "Dora Delete")

@@ -13,6 +13,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // proofApp is a test app with the demo store seeded and no store sources,
@@ -27,9 +28,9 @@ func proofApp(t *testing.T, dialect string) *testapp.App {
 }
 
 // proofsOf reads the order numbers and serials of a demo customer.
-func proofsOf(t *testing.T, a *testapp.App, email string) *models.IdentityProofs {
+func proofsOf(t *testing.T, a *testapp.App, email string) *store.IdentityProofs {
 	t.Helper()
-	p, err := models.FindIdentityProofs(context.Background(), a.DB.DB, email)
+	p, err := store.FindIdentityProofs(context.Background(), a.DB.DB, email)
 	if err != nil || len(p.OrderNumbers) == 0 || len(p.Serials) == 0 {
 		t.Fatalf("demo customer %s: proofs %+v, %v; want orders and registrations", email, p, err)
 	}
@@ -165,7 +166,7 @@ func TestRequesterWithoutStoreRecordsConfirmsWithTheButtonAlone(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := proofApp(t, dialect)
 		ctx := context.Background()
-		bare := &models.Customer{Email: "no.orders@example.com", FirstName: "No", LastName: "Orders", CreatedAt: a.Clock.Now(), UpdatedAt: a.Clock.Now()}
+		bare := &store.Customer{Email: "no.orders@example.com", FirstName: "No", LastName: "Orders", CreatedAt: a.Clock.Now(), UpdatedAt: a.Clock.Now()}
 		if err := a.DB.WithContext(ctx).Create(bare).Error; err != nil {
 			t.Fatal(err)
 		}

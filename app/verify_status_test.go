@@ -13,6 +13,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -66,7 +67,7 @@ func tokenUses(t *testing.T, a *testapp.App, token string) int {
 
 // noCollect keeps verified requests verified: no store sources, so
 // collection never moves them on while a test looks at "verified".
-var noCollect = testapp.Options{Limits: roomy.Limits, Sources: []workflows.Source{}}
+var noCollect = testapp.Options{Limits: roomy.Limits, Sources: []store.Source{}}
 
 // TestOpeningTheVerifyLinkChangesNothingOnlyThePOSTConfirms proves a mail
 // scanner cannot confirm a request: a GET of the link (plain, as a

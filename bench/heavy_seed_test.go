@@ -17,6 +17,7 @@ import (
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/migrations"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -151,7 +152,7 @@ func seedHeavy(ctx context.Context, db *sql.DB) error {
 	addr0, pref0 := next("store_addresses"), next("store_marketing_preferences")
 	b.insert("store_addresses", "id customer_id kind recipient_name line1 line2 city region postal_code country phone", 2,
 		func(i int) []any {
-			kind := []string{models.AddressShipping, models.AddressBilling}[i]
+			kind := []string{store.AddressShipping, store.AddressBilling}[i]
 			return []any{addr0 + int64(i), cid, kind, "Hedda Heavyweight", "77 Warehouse Row", "Unit 9",
 				"Portland", "OR", "97201", "US", "+1 555 0100 999"}
 		})
@@ -159,7 +160,7 @@ func seedHeavy(ctx context.Context, db *sql.DB) error {
 		func(int) []any {
 			return []any{pref0, cid, true, false, true, true, true, day(30)}
 		})
-	consentCats := []string{models.ConsentNecessary, models.ConsentAnalytics, models.ConsentFunctionality, models.ConsentAdvertising}
+	consentCats := []string{store.ConsentNecessary, store.ConsentAnalytics, store.ConsentFunctionality, store.ConsentAdvertising}
 	consent0 := next("store_consent_choices")
 	b.insert("store_consent_choices", "id customer_id visitor_id category granted recorded_at ip_address user_agent", 4,
 		func(i int) []any {
@@ -215,11 +216,11 @@ func seedHeavy(ctx context.Context, db *sql.DB) error {
 		func(i int) []any {
 			t := i / heavyMsgsPerTicket
 			opened := day(10*365 - float64(t)*10*365/heavyTickets)
-			kind, name, body := models.AuthorCustomer, "Hedda Heavyweight",
+			kind, name, body := store.AuthorCustomer, "Hedda Heavyweight",
 				"Hello, the parcel for my order arrived with a cracked case and the charger is missing. Could you send a replacement? Thanks, Hedda"
 			if i%2 == 1 {
 				a := agents[t%len(agents)]
-				kind, name, body = models.AuthorAgent, a,
+				kind, name, body = store.AuthorAgent, a,
 					"Hi Hedda, I am sorry about that. I have arranged a replacement and a prepaid return label. Best regards, "+a
 			}
 			return []any{msg0 + int64(i), ticket0 + int64(t), kind, name, body, opened.Add(time.Duration(i%heavyMsgsPerTicket) * time.Hour)}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // owned is a row to insert with the index of its parent row in the parent's
@@ -18,18 +18,18 @@ type owned[T any] struct {
 
 // plan is the whole store, generated in memory before anything is written.
 type plan struct {
-	customers   []models.Customer
-	addresses   []owned[models.Address]             // parent: customers
-	prefs       []owned[models.MarketingPreference] // parent: customers
-	consents    []owned[models.ConsentChoice]       // parent: customers or -1
-	orders      []owned[models.Order]               // parent: customers or -1 (guest)
-	lines       []owned[models.OrderLine]           // parent: orders
-	regs        []owned[models.ProductRegistration] // parent: customers
-	warranties  []owned[models.ExtendedWarranty]    // parent: regs
-	tickets     []owned[models.SupportTicket]       // parent: customers or -1
-	messages    []owned[models.SupportMessage]      // parent: tickets
-	attachments []owned[models.Attachment]          // parent: messages
-	activity    []owned[models.ActivityRecord]      // parent: customers or -1
+	customers   []store.Customer
+	addresses   []owned[store.Address]             // parent: customers
+	prefs       []owned[store.MarketingPreference] // parent: customers
+	consents    []owned[store.ConsentChoice]       // parent: customers or -1
+	orders      []owned[store.Order]               // parent: customers or -1 (guest)
+	lines       []owned[store.OrderLine]           // parent: orders
+	regs        []owned[store.ProductRegistration] // parent: customers
+	warranties  []owned[store.ExtendedWarranty]    // parent: regs
+	tickets     []owned[store.SupportTicket]       // parent: customers or -1
+	messages    []owned[store.SupportMessage]      // parent: tickets
+	attachments []owned[store.Attachment]          // parent: messages
+	activity    []owned[store.ActivityRecord]      // parent: customers or -1
 }
 
 // person is what the generator remembers about a customer between phases.
@@ -38,7 +38,7 @@ type person struct {
 	first, last      string
 	email, phone     string
 	created          time.Time
-	shipping         []models.Address
+	shipping         []store.Address
 	visitors         []visitor
 	orders           []int // in plan.orders
 	regs             []int // in plan.regs
@@ -208,12 +208,12 @@ func dePostal(prefix string) func(*gen) string {
 }
 
 // address returns a random address in a random city.
-func (g *gen) address(kind, recipient, phone string) models.Address {
+func (g *gen) address(kind, recipient, phone string) store.Address {
 	return g.addressIn(pick(g, cities), kind, recipient, phone)
 }
 
-func (g *gen) addressIn(c city, kind, recipient, phone string) models.Address {
-	a := models.Address{
+func (g *gen) addressIn(c city, kind, recipient, phone string) store.Address {
+	a := store.Address{
 		Kind:          kind,
 		RecipientName: recipient,
 		Line1:         fmt.Sprintf("%d %s", 1+g.r.IntN(9899), pick(g, streets)),

@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // addCustomer adds an account. The email must be unused; emailFor gives one.
 func (g *gen) addCustomer(first, last, email, country string, created time.Time) *person {
 	g.emails[email] = true
 	p := &person{idx: len(g.plan.customers), first: first, last: last, email: email, phone: g.phone(country), created: created}
-	c := models.Customer{
+	c := store.Customer{
 		Email: email, FirstName: first, LastName: last, Phone: p.phone,
 		CreatedAt: created, UpdatedAt: created,
 	}
@@ -32,9 +32,9 @@ func (g *gen) addCustomer(first, last, email, country string, created time.Time)
 }
 
 // addAddress saves an address on the account; shipping ones are used by orders.
-func (g *gen) addAddress(p *person, a models.Address) {
-	g.plan.addresses = append(g.plan.addresses, owned[models.Address]{p.idx, a})
-	if a.Kind == models.AddressShipping {
+func (g *gen) addAddress(p *person, a store.Address) {
+	g.plan.addresses = append(g.plan.addresses, owned[store.Address]{p.idx, a})
+	if a.Kind == store.AddressShipping {
 		p.shipping = append(p.shipping, a)
 	}
 }
@@ -42,18 +42,18 @@ func (g *gen) addAddress(p *person, a models.Address) {
 // addAddresses saves a shipping address, sometimes a second one (work, family)
 // and sometimes a separate billing address.
 func (g *gen) addAddresses(p *person) {
-	g.addAddress(p, g.address(models.AddressShipping, p.name(), p.phone))
+	g.addAddress(p, g.address(store.AddressShipping, p.name(), p.phone))
 	if g.chance(0.15) {
-		g.addAddress(p, g.address(models.AddressShipping, p.name(), p.phone))
+		g.addAddress(p, g.address(store.AddressShipping, p.name(), p.phone))
 	}
 	if g.chance(0.2) {
-		g.addAddress(p, g.address(models.AddressBilling, p.name(), p.phone))
+		g.addAddress(p, g.address(store.AddressBilling, p.name(), p.phone))
 	}
 }
 
 // addPreference records marketing choices: most accept email, few anything else.
 func (g *gen) addPreference(p *person) {
-	g.plan.prefs = append(g.plan.prefs, owned[models.MarketingPreference]{p.idx, models.MarketingPreference{
+	g.plan.prefs = append(g.plan.prefs, owned[store.MarketingPreference]{p.idx, store.MarketingPreference{
 		EmailMarketing:  g.chance(0.55),
 		SMSMarketing:    g.chance(0.15),
 		PersonalizedAds: g.chance(0.35),
@@ -77,16 +77,16 @@ func (g *gen) addVisitors(p *person, n int) {
 // anonymous visitor.
 func (g *gen) addConsents(owner int, v visitor, at time.Time) {
 	acceptAll := g.chance(0.6)
-	for _, cat := range []string{models.ConsentNecessary, models.ConsentAnalytics, models.ConsentFunctionality, models.ConsentAdvertising} {
-		granted := cat == models.ConsentNecessary || acceptAll || g.chance(0.3)
-		g.plan.consents = append(g.plan.consents, owned[models.ConsentChoice]{owner, models.ConsentChoice{
+	for _, cat := range []string{store.ConsentNecessary, store.ConsentAnalytics, store.ConsentFunctionality, store.ConsentAdvertising} {
+		granted := cat == store.ConsentNecessary || acceptAll || g.chance(0.3)
+		g.plan.consents = append(g.plan.consents, owned[store.ConsentChoice]{owner, store.ConsentChoice{
 			VisitorID: v.id, Category: cat, Granted: granted, RecordedAt: at, IPAddress: v.ip, UserAgent: v.ua.ua,
 		}})
 	}
 	if acceptAll && g.chance(0.15) {
 		// Changed their mind about advertising cookies later.
-		g.plan.consents = append(g.plan.consents, owned[models.ConsentChoice]{owner, models.ConsentChoice{
-			VisitorID: v.id, Category: models.ConsentAdvertising, Granted: false,
+		g.plan.consents = append(g.plan.consents, owned[store.ConsentChoice]{owner, store.ConsentChoice{
+			VisitorID: v.id, Category: store.ConsentAdvertising, Granted: false,
 			RecordedAt: g.between(at, g.base), IPAddress: g.ip(), UserAgent: v.ua.ua,
 		}})
 	}
@@ -110,7 +110,7 @@ func (g *gen) addSession(owner int, v visitor, at time.Time) {
 	ref := pick(g, referrers)
 	for range 1 + g.r.IntN(8) {
 		page := site + g.page()
-		g.plan.activity = append(g.plan.activity, owned[models.ActivityRecord]{owner, models.ActivityRecord{
+		g.plan.activity = append(g.plan.activity, owned[store.ActivityRecord]{owner, store.ActivityRecord{
 			VisitorID: v.id, IPAddress: ip, UserAgent: v.ua.ua, Browser: v.ua.browser, OS: v.ua.os,
 			PageURL: page, Referrer: ref, OccurredAt: at,
 		}})

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 const freeShippingCents, shippingCents = 3500, 599
@@ -16,7 +16,7 @@ const freeShippingCents, shippingCents = 3500, 599
 // of their saved addresses or, now and then, to someone else as a gift.
 func (g *gen) addOrders(p *person, n, minLines, maxLines int, from, to time.Time) {
 	for range n {
-		ship := g.address(models.AddressShipping, p.name(), p.phone)
+		ship := g.address(store.AddressShipping, p.name(), p.phone)
 		switch {
 		case len(p.shipping) == 0:
 		case g.chance(0.08): // a gift
@@ -34,7 +34,7 @@ func (g *gen) addOrders(p *person, n, minLines, maxLines int, from, to time.Time
 
 // addOrder writes one order with its lines; the number is given later, in
 // date order across the whole store.
-func (g *gen) addOrder(p *person, ship models.Address, at time.Time, prods []product) int {
+func (g *gen) addOrder(p *person, ship store.Address, at time.Time, prods []product) int {
 	idx := len(g.plan.orders)
 	g.lineStart = append(g.lineStart, len(g.plan.lines))
 	var total int64
@@ -44,14 +44,14 @@ func (g *gen) addOrder(p *person, ship models.Address, at time.Time, prods []pro
 			qty = 2 + g.r.IntN(2)
 		}
 		total += int64(qty) * pr.cents
-		g.plan.lines = append(g.plan.lines, owned[models.OrderLine]{idx, models.OrderLine{
+		g.plan.lines = append(g.plan.lines, owned[store.OrderLine]{idx, store.OrderLine{
 			SKU: pr.sku, ProductName: pr.name, Quantity: qty, UnitPriceCents: pr.cents,
 		}})
 	}
 	if total < freeShippingCents {
 		total += shippingCents
 	}
-	o := models.Order{
+	o := store.Order{
 		PlacedAt: at, Status: g.orderStatus(at), Currency: currencies[ship.Country], TotalCents: total,
 		Email: p.email, Phone: p.phone,
 		ShippingName: ship.RecipientName, ShippingLine1: ship.Line1, ShippingLine2: ship.Line2,
@@ -59,7 +59,7 @@ func (g *gen) addOrder(p *person, ship models.Address, at time.Time, prods []pro
 		ShippingCountry: ship.Country,
 		PaymentProvider: "paypal", PaymentReference: g.paypalReference(),
 	}
-	g.plan.orders = append(g.plan.orders, owned[models.Order]{p.idx, o})
+	g.plan.orders = append(g.plan.orders, owned[store.Order]{p.idx, o})
 	p.orders = append(p.orders, idx)
 	return idx
 }
@@ -117,7 +117,7 @@ func (g *gen) addRegistration(p *person, pr product, purchased, registered time.
 	g.serial++
 	code := strings.Split(pr.sku, "-")[1]
 	idx := len(g.plan.regs)
-	g.plan.regs = append(g.plan.regs, owned[models.ProductRegistration]{p.idx, models.ProductRegistration{
+	g.plan.regs = append(g.plan.regs, owned[store.ProductRegistration]{p.idx, store.ProductRegistration{
 		ProductName: pr.name, SKU: pr.sku,
 		SerialNumber: fmt.Sprintf("%s%02d%s%05d", code, purchased.Year()%100, g.letters(2), g.serial),
 		PurchasedAt:  purchased, RegisteredAt: registered,
@@ -131,14 +131,14 @@ func (g *gen) addRegistration(p *person, pr product, purchased, registered time.
 func (g *gen) addWarranty(reg int, pr product, purchased time.Time, years int, paid bool) {
 	price := max(int64(999), pr.cents*int64(6*years)/100/100*100+99)
 	start := purchased.AddDate(1, 0, 0)
-	g.plan.warranties = append(g.plan.warranties, owned[models.ExtendedWarranty]{reg, models.ExtendedWarranty{
+	g.plan.warranties = append(g.plan.warranties, owned[store.ExtendedWarranty]{reg, store.ExtendedWarranty{
 		Plan:       fmt.Sprintf("Kactoily Care %d-Year Extended Warranty", years),
 		PriceCents: price, Paid: paid, StartsAt: start, EndsAt: start.AddDate(years, 0, 0),
 	}})
 }
 
 // linesOf returns the lines of an order; addOrder appends them contiguously.
-func (g *gen) linesOf(order int) []owned[models.OrderLine] {
+func (g *gen) linesOf(order int) []owned[store.OrderLine] {
 	end := len(g.plan.lines)
 	if order+1 < len(g.lineStart) {
 		end = g.lineStart[order+1]

@@ -3,7 +3,7 @@ package demo
 import (
 	"time"
 
-	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // randomCustomers is how many ordinary customers are generated besides the
@@ -56,12 +56,12 @@ func (g *gen) randomCustomer() *person {
 		orders = 13 + g.r.IntN(8)
 	}
 	if orders > 0 || g.chance(0.3) {
-		g.addAddress(p, g.addressIn(c, models.AddressShipping, p.name(), p.phone))
+		g.addAddress(p, g.addressIn(c, store.AddressShipping, p.name(), p.phone))
 		if g.chance(0.15) {
-			g.addAddress(p, g.address(models.AddressShipping, p.name(), p.phone))
+			g.addAddress(p, g.address(store.AddressShipping, p.name(), p.phone))
 		}
 		if g.chance(0.2) {
-			g.addAddress(p, g.address(models.AddressBilling, p.name(), p.phone))
+			g.addAddress(p, g.address(store.AddressBilling, p.name(), p.phone))
 		}
 	}
 	if g.chance(0.85) {
@@ -90,10 +90,10 @@ func (g *gen) randomCustomer() *person {
 func (g *gen) heavyBuyer() *person {
 	c := cities[0]
 	p := g.addCustomer("Harvey", "Buyer", HeavyCustomerEmail, c.country, g.dayAt(9*365))
-	g.addAddress(p, g.addressIn(c, models.AddressShipping, p.name(), p.phone))
-	g.addAddress(p, g.address(models.AddressShipping, p.name(), p.phone))
-	g.addAddress(p, g.address(models.AddressShipping, p.name(), p.phone))
-	g.addAddress(p, g.addressIn(c, models.AddressBilling, p.name(), p.phone))
+	g.addAddress(p, g.addressIn(c, store.AddressShipping, p.name(), p.phone))
+	g.addAddress(p, g.address(store.AddressShipping, p.name(), p.phone))
+	g.addAddress(p, g.address(store.AddressShipping, p.name(), p.phone))
+	g.addAddress(p, g.addressIn(c, store.AddressBilling, p.name(), p.phone))
 	g.addPreference(p)
 	g.addVisitors(p, 4)
 	g.addOrders(p, HeavyCustomerOrders, 2, 4, p.created.AddDate(0, 0, 7), g.base)
@@ -109,10 +109,10 @@ func (g *gen) heavyBuyer() *person {
 func (g *gen) alexMorgan() []*person {
 	c := cities[1]
 	p := g.addCustomer("Alex", "Morgan", AlexMorganEmail, c.country, g.dayAt(5*365))
-	home := g.addressIn(c, models.AddressShipping, p.name(), p.phone)
+	home := g.addressIn(c, store.AddressShipping, p.name(), p.phone)
 	g.addAddress(p, home)
-	g.addAddress(p, g.addressIn(c, models.AddressBilling, p.name(), p.phone))
-	g.plan.prefs = append(g.plan.prefs, owned[models.MarketingPreference]{p.idx, models.MarketingPreference{
+	g.addAddress(p, g.addressIn(c, store.AddressBilling, p.name(), p.phone))
+	g.plan.prefs = append(g.plan.prefs, owned[store.MarketingPreference]{p.idx, store.MarketingPreference{
 		EmailMarketing: true, SMSMarketing: false, PersonalizedAds: true, SaleSharing: true, Analytics: true,
 		UpdatedAt: p.created,
 	}})
@@ -136,7 +136,7 @@ func (g *gen) alexMorgan() []*person {
 	p.sessions = 10
 
 	guest := &person{idx: -1, first: p.first, last: p.last, email: p.email, phone: p.phone, created: g.dayAt(6 * 365)}
-	guest.shipping = []models.Address{home}
+	guest.shipping = []store.Address{home}
 	g.addOrder(guest, home, guest.created.AddDate(0, 0, 20), []product{plug})
 	guest.tickets, guest.minMsgs, guest.maxMsgs = 1, 2, 2
 	return []*person{p, guest}
@@ -145,8 +145,8 @@ func (g *gen) alexMorgan() []*person {
 // janeDoes adds two different customers with the same name who share a
 // shipping address, so matching by name or address alone would mix them up.
 func (g *gen) janeDoes() []*person {
-	shared := models.Address{
-		Kind: models.AddressShipping, Line1: "1428 Elm Street", Line2: "Apt 2",
+	shared := store.Address{
+		Kind: store.AddressShipping, Line1: "1428 Elm Street", Line2: "Apt 2",
 		City: "Springfield", Region: "IL", PostalCode: "62704", Country: "US",
 	}
 	var out []*person

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // topic is a kind of support case: what it needs (an order or a registered
@@ -72,7 +72,7 @@ func (g *gen) addTicket(p *person) {
 	r := strings.NewReplacer(flatten(fill)...)
 
 	channel := pick(g, []string{"email", "email", "email", "email", "chat", "chat", "phone", "social"})
-	ticket := models.SupportTicket{
+	ticket := store.SupportTicket{
 		Email: p.email, Subject: r.Replace(t.subject), Channel: channel, CreatedAt: created, Status: "open",
 	}
 	tidx := len(g.plan.tickets)
@@ -85,10 +85,10 @@ func (g *gen) addTicket(p *person) {
 			n = i // the rest of the conversation has not happened yet
 			break
 		}
-		kind, author := models.AuthorCustomer, p.name()
+		kind, author := store.AuthorCustomer, p.name()
 		body := r.Replace(t.opening)
 		if i%2 == 1 {
-			kind, author = models.AuthorAgent, agent
+			kind, author = store.AuthorAgent, agent
 			body = fmt.Sprintf("Hi %s,\n\nthanks for contacting Kactoily Support. %s\n\nBest regards,\n%s\nKactoily Support", p.first, t.fix, agent)
 			if i > 1 {
 				body = fmt.Sprintf("Hi %s,\n\nthanks for the update. I've passed this on to our technical team and will get back to you.\n\n%s", p.first, agent)
@@ -97,13 +97,13 @@ func (g *gen) addTicket(p *person) {
 			body = pick(g, followUps)
 		}
 		if channel == "phone" && i == 0 {
-			kind, author = models.AuthorAgent, agent
+			kind, author = store.AuthorAgent, agent
 			body = fmt.Sprintf("Call notes: %s called from %s. %s", p.name(), p.phone, r.Replace(t.opening))
 		}
-		g.plan.messages = append(g.plan.messages, owned[models.SupportMessage]{tidx, models.SupportMessage{
+		g.plan.messages = append(g.plan.messages, owned[store.SupportMessage]{tidx, store.SupportMessage{
 			AuthorKind: kind, AuthorName: author, Body: body, SentAt: at,
 		}})
-		if kind == models.AuthorCustomer && (strings.Contains(body, "attached") || strings.Contains(body, "screenshot")) {
+		if kind == store.AuthorCustomer && (strings.Contains(body, "attached") || strings.Contains(body, "screenshot")) {
 			g.addAttachment(len(g.plan.messages)-1, at)
 		}
 		if channel == "chat" {
@@ -118,7 +118,7 @@ func (g *gen) addTicket(p *person) {
 	} else if n > 1 {
 		ticket.Status = "pending"
 	}
-	g.plan.tickets = append(g.plan.tickets, owned[models.SupportTicket]{p.idx, ticket})
+	g.plan.tickets = append(g.plan.tickets, owned[store.SupportTicket]{p.idx, ticket})
 }
 
 // addAttachment stores the metadata of a file sent with a message.
@@ -130,7 +130,7 @@ func (g *gen) addAttachment(msg int, at time.Time) {
 	}
 	k := pick(g, kinds)
 	name := fmt.Sprintf(k.name, 1000+g.r.IntN(9000))
-	g.plan.attachments = append(g.plan.attachments, owned[models.Attachment]{msg, models.Attachment{
+	g.plan.attachments = append(g.plan.attachments, owned[store.Attachment]{msg, store.Attachment{
 		FileName: name, ContentType: k.ctype, SizeBytes: 20_000 + g.r.Int64N(4_000_000),
 		StorageKey: fmt.Sprintf("support/%04d/%02d/%s/%s", at.Year(), at.Month(), g.hex(32), name),
 	}})

@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kactoily/privacydesk/store"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-
-	"github.com/kactoily/privacydesk/models"
 )
 
 // Customers the tests and the demo walk-through rely on.
@@ -118,7 +117,7 @@ func Seed(ctx context.Context, db *gorm.DB, now time.Time) (Stats, error) {
 			}
 		}
 		var n int64
-		if err := tx.Model(&models.Customer{}).Count(&n).Error; err != nil {
+		if err := tx.Model(&store.Customer{}).Count(&n).Error; err != nil {
 			return fmt.Errorf("count store customers: %w", err)
 		}
 		if n > 0 {
@@ -149,13 +148,13 @@ func insertPlan(tx *gorm.DB, p *plan) (Stats, error) {
 		id := customers[i].ID
 		return &id
 	}
-	addresses := link(p.addresses, func(a *models.Address, i int) { a.CustomerID = customers[i].ID })
-	prefs := link(p.prefs, func(m *models.MarketingPreference, i int) { m.CustomerID = customers[i].ID })
-	consents := link(p.consents, func(c *models.ConsentChoice, i int) { c.CustomerID = customerID(i) })
-	orders := link(p.orders, func(o *models.Order, i int) { o.CustomerID = customerID(i) })
-	regs := link(p.regs, func(r *models.ProductRegistration, i int) { r.CustomerID = customerID(i) })
-	tickets := link(p.tickets, func(t *models.SupportTicket, i int) { t.CustomerID = customerID(i) })
-	activity := link(p.activity, func(a *models.ActivityRecord, i int) { a.CustomerID = customerID(i) })
+	addresses := link(p.addresses, func(a *store.Address, i int) { a.CustomerID = customers[i].ID })
+	prefs := link(p.prefs, func(m *store.MarketingPreference, i int) { m.CustomerID = customers[i].ID })
+	consents := link(p.consents, func(c *store.ConsentChoice, i int) { c.CustomerID = customerID(i) })
+	orders := link(p.orders, func(o *store.Order, i int) { o.CustomerID = customerID(i) })
+	regs := link(p.regs, func(r *store.ProductRegistration, i int) { r.CustomerID = customerID(i) })
+	tickets := link(p.tickets, func(t *store.SupportTicket, i int) { t.CustomerID = customerID(i) })
+	activity := link(p.activity, func(a *store.ActivityRecord, i int) { a.CustomerID = customerID(i) })
 	if err := insertAll(tx,
 		rowsOf("addresses", addresses),
 		rowsOf("marketing preferences", prefs),
@@ -168,11 +167,11 @@ func insertPlan(tx *gorm.DB, p *plan) (Stats, error) {
 		return Stats{}, err
 	}
 
-	lines := link(p.lines, func(l *models.OrderLine, i int) { l.OrderID = orders[i].ID })
-	warranties := link(p.warranties, func(w *models.ExtendedWarranty, i int) {
+	lines := link(p.lines, func(l *store.OrderLine, i int) { l.OrderID = orders[i].ID })
+	warranties := link(p.warranties, func(w *store.ExtendedWarranty, i int) {
 		w.RegistrationID, w.CustomerID = regs[i].ID, regs[i].CustomerID
 	})
-	messages := link(p.messages, func(m *models.SupportMessage, i int) { m.TicketID = tickets[i].ID })
+	messages := link(p.messages, func(m *store.SupportMessage, i int) { m.TicketID = tickets[i].ID })
 	if err := insertAll(tx,
 		rowsOf("order lines", lines),
 		rowsOf("extended warranties", warranties),
@@ -180,7 +179,7 @@ func insertPlan(tx *gorm.DB, p *plan) (Stats, error) {
 	); err != nil {
 		return Stats{}, err
 	}
-	attachments := link(p.attachments, func(a *models.Attachment, i int) { a.MessageID = messages[i].ID })
+	attachments := link(p.attachments, func(a *store.Attachment, i int) { a.MessageID = messages[i].ID })
 	if err := insertAll(tx, rowsOf("attachments", attachments)); err != nil {
 		return Stats{}, err
 	}

@@ -20,7 +20,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/kactoily/privacydesk/migrations"
-	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // seedNow is the fixed clock of these tests; seedDay is its midnight, the
@@ -181,7 +181,7 @@ func count(t *testing.T, q *gorm.DB) int64 {
 func checkCounts(t *testing.T, db *gorm.DB, s Stats) {
 	want := []int{s.Customers, s.Addresses, s.MarketingPreferences, s.ConsentChoices, s.Orders, s.OrderLines,
 		s.ProductRegistrations, s.ExtendedWarranties, s.SupportTickets, s.SupportMessages, s.Attachments, s.ActivityRecords}
-	for i, m := range models.StoreModels() {
+	for i, m := range store.StoreModels() {
 		if got := count(t, db.Model(m)); got != int64(want[i]) || got == 0 {
 			t.Errorf("%T: %d rows, stats say %d", m, got, want[i])
 		}
@@ -193,7 +193,7 @@ func checkCounts(t *testing.T, db *gorm.DB, s Stats) {
 func fingerprint(t *testing.T, db *gorm.DB) (string, int) {
 	h := sha256.New()
 	n := 0
-	for _, m := range models.StoreModels() {
+	for _, m := range store.StoreModels() {
 		rows, err := db.Model(m).Order("id").Rows()
 		if err != nil {
 			t.Fatal(err)
@@ -224,9 +224,9 @@ func fingerprint(t *testing.T, db *gorm.DB) (string, int) {
 	return hex.EncodeToString(h.Sum(nil)), n
 }
 
-func customer(t *testing.T, db *gorm.DB, email string) models.Customer {
+func customer(t *testing.T, db *gorm.DB, email string) store.Customer {
 	t.Helper()
-	var c models.Customer
+	var c store.Customer
 	if err := db.Where("email = ?", email).Take(&c).Error; err != nil {
 		t.Fatalf("customer %s: %v", email, err)
 	}
@@ -235,13 +235,13 @@ func customer(t *testing.T, db *gorm.DB, email string) models.Customer {
 
 func checkHeavy(t *testing.T, db *gorm.DB) {
 	c := customer(t, db, HeavyCustomerEmail)
-	orders := count(t, db.Model(&models.Order{}).Where("customer_id = ?", c.ID))
-	lines := count(t, db.Model(&models.OrderLine{}).
-		Where("order_id IN (?)", db.Model(&models.Order{}).Select("id").Where("customer_id = ?", c.ID)))
-	tickets := count(t, db.Model(&models.SupportTicket{}).Where("customer_id = ?", c.ID))
-	messages := count(t, db.Model(&models.SupportMessage{}).
-		Where("ticket_id IN (?)", db.Model(&models.SupportTicket{}).Select("id").Where("customer_id = ?", c.ID)))
-	activity := count(t, db.Model(&models.ActivityRecord{}).Where("customer_id = ?", c.ID))
+	orders := count(t, db.Model(&store.Order{}).Where("customer_id = ?", c.ID))
+	lines := count(t, db.Model(&store.OrderLine{}).
+		Where("order_id IN (?)", db.Model(&store.Order{}).Select("id").Where("customer_id = ?", c.ID)))
+	tickets := count(t, db.Model(&store.SupportTicket{}).Where("customer_id = ?", c.ID))
+	messages := count(t, db.Model(&store.SupportMessage{}).
+		Where("ticket_id IN (?)", db.Model(&store.SupportTicket{}).Select("id").Where("customer_id = ?", c.ID)))
+	activity := count(t, db.Model(&store.ActivityRecord{}).Where("customer_id = ?", c.ID))
 	t.Logf("heavy customer: %d orders, %d lines, %d tickets, %d messages, %d page views", orders, lines, tickets, messages, activity)
 	if orders < 2000 || lines < 2*orders || tickets < 200 || messages < 3*tickets-10 || activity < 2000 {
 		t.Fatal("heavy customer's history is too small")
@@ -255,12 +255,12 @@ func checkEmpty(t *testing.T, db *gorm.DB) {
 	}
 	for _, e := range emails {
 		c := customer(t, db, e)
-		for _, m := range models.StoreModels()[1:] {
+		for _, m := range store.StoreModels()[1:] {
 			q := db.Model(m)
 			switch m.(type) {
-			case *models.OrderLine, *models.SupportMessage, *models.Attachment:
+			case *store.OrderLine, *store.SupportMessage, *store.Attachment:
 				continue // reached through their parents
-			case *models.Order, *models.SupportTicket:
+			case *store.Order, *store.SupportTicket:
 				q = q.Where("customer_id = ? OR email = ?", c.ID, e)
 			default:
 				q = q.Where("customer_id = ?", c.ID)
@@ -277,13 +277,13 @@ func checkJanes(t *testing.T, db *gorm.DB) {
 	if a.ID == b.ID || a.FullName() != "Jane Doe" || b.FullName() != "Jane Doe" {
 		t.Fatalf("want two customers named Jane Doe, got %q (%d) and %q (%d)", a.FullName(), a.ID, b.FullName(), b.ID)
 	}
-	for _, c := range []models.Customer{a, b} {
-		var addr models.Address
-		err := db.Where("customer_id = ? AND kind = ?", c.ID, models.AddressShipping).Take(&addr).Error
+	for _, c := range []store.Customer{a, b} {
+		var addr store.Address
+		err := db.Where("customer_id = ? AND kind = ?", c.ID, store.AddressShipping).Take(&addr).Error
 		if err != nil || addr.Line1 != SharedAddressLine1 || addr.PostalCode != "62704" {
 			t.Errorf("%s: shipping address %+v, %v", c.Email, addr, err)
 		}
-		if n := count(t, db.Model(&models.Order{}).Where("customer_id = ? AND shipping_line1 = ?", c.ID, SharedAddressLine1)); n == 0 {
+		if n := count(t, db.Model(&store.Order{}).Where("customer_id = ? AND shipping_line1 = ?", c.ID, SharedAddressLine1)); n == 0 {
 			t.Errorf("%s has no order shipped to the shared address", c.Email)
 		}
 	}
@@ -291,7 +291,7 @@ func checkJanes(t *testing.T, db *gorm.DB) {
 
 func checkAlex(t *testing.T, db *gorm.DB) {
 	c := customer(t, db, AlexMorganEmail)
-	var ws []models.ExtendedWarranty
+	var ws []store.ExtendedWarranty
 	if err := db.Where("customer_id = ?", c.ID).Find(&ws).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -306,15 +306,15 @@ func checkAlex(t *testing.T, db *gorm.DB) {
 	if active == 0 || expired == 0 {
 		t.Errorf("want an active and an expired paid warranty, got %+v", ws)
 	}
-	if n := count(t, db.Model(&models.Order{}).Where("customer_id = ?", c.ID)); n != 4 {
+	if n := count(t, db.Model(&store.Order{}).Where("customer_id = ?", c.ID)); n != 4 {
 		t.Errorf("alex has %d orders, want 4", n)
 	}
-	for _, m := range []any{&models.Order{}, &models.SupportTicket{}} {
+	for _, m := range []any{&store.Order{}, &store.SupportTicket{}} {
 		if n := count(t, db.Model(m).Where("customer_id IS NULL AND email = ?", AlexMorganEmail)); n == 0 {
 			t.Errorf("no guest %T under alex's email", m)
 		}
 	}
-	for _, m := range []any{&models.Address{}, &models.MarketingPreference{}, &models.ConsentChoice{}, &models.ProductRegistration{}, &models.SupportTicket{}, &models.ActivityRecord{}} {
+	for _, m := range []any{&store.Address{}, &store.MarketingPreference{}, &store.ConsentChoice{}, &store.ProductRegistration{}, &store.SupportTicket{}, &store.ActivityRecord{}} {
 		if n := count(t, db.Model(m).Where("customer_id = ?", c.ID)); n == 0 {
 			t.Errorf("alex has no %T", m)
 		}
@@ -326,7 +326,7 @@ var cardLike = regexp.MustCompile(`\d(?:[ -]?\d){12,18}`)
 
 func checkPayments(t *testing.T, db *gorm.DB) {
 	var refs []string
-	if err := db.Model(&models.Order{}).Pluck("payment_reference", &refs).Error; err != nil {
+	if err := db.Model(&store.Order{}).Pluck("payment_reference", &refs).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(refs) == 0 {
@@ -337,30 +337,30 @@ func checkPayments(t *testing.T, db *gorm.DB) {
 			t.Fatalf("payment reference %q does not look like a PayPal transaction id", r)
 		}
 	}
-	if n := count(t, db.Model(&models.Order{}).Where("payment_provider <> ?", "paypal")); n != 0 {
+	if n := count(t, db.Model(&store.Order{}).Where("payment_provider <> ?", "paypal")); n != 0 {
 		t.Errorf("%d orders not paid by PayPal", n)
 	}
 }
 
 func checkHygiene(t *testing.T, db *gorm.DB) {
 	zero := map[string]*gorm.DB{
-		"non-example customer emails": db.Model(&models.Customer{}).
+		"non-example customer emails": db.Model(&store.Customer{}).
 			Where("email NOT LIKE ? AND email NOT LIKE ? AND email NOT LIKE ?", "%@example.com", "%@example.net", "%@example.org"),
-		"upper-case customer emails": db.Model(&models.Customer{}).Where("email <> lower(email)"),
-		"non-example order emails": db.Model(&models.Order{}).
+		"upper-case customer emails": db.Model(&store.Customer{}).Where("email <> lower(email)"),
+		"non-example order emails": db.Model(&store.Order{}).
 			Where("email NOT LIKE ? AND email NOT LIKE ? AND email NOT LIKE ?", "%@example.com", "%@example.net", "%@example.org"),
-		"activity IPs outside RFC 5737": db.Model(&models.ActivityRecord{}).
+		"activity IPs outside RFC 5737": db.Model(&store.ActivityRecord{}).
 			Where("ip_address NOT LIKE ? AND ip_address NOT LIKE ? AND ip_address NOT LIKE ?", "192.0.2.%", "198.51.100.%", "203.0.113.%"),
-		"consent IPs outside RFC 5737": db.Model(&models.ConsentChoice{}).
+		"consent IPs outside RFC 5737": db.Model(&store.ConsentChoice{}).
 			Where("ip_address NOT LIKE ? AND ip_address NOT LIKE ? AND ip_address NOT LIKE ?", "192.0.2.%", "198.51.100.%", "203.0.113.%"),
-		"pages off www.kactoily.com": db.Model(&models.ActivityRecord{}).Where("page_url NOT LIKE ?", "https://www.kactoily.com/%"),
+		"pages off www.kactoily.com": db.Model(&store.ActivityRecord{}).Where("page_url NOT LIKE ?", "https://www.kactoily.com/%"),
 	}
 	for what, q := range zero {
 		if n := count(t, q); n != 0 {
 			t.Errorf("%d %s", n, what)
 		}
 	}
-	for _, m := range []any{&models.ConsentChoice{}, &models.ActivityRecord{}} {
+	for _, m := range []any{&store.ConsentChoice{}, &store.ActivityRecord{}} {
 		if n := count(t, db.Model(m).Where("customer_id IS NULL")); n == 0 {
 			t.Errorf("no anonymous %T", m)
 		}
@@ -369,9 +369,9 @@ func checkHygiene(t *testing.T, db *gorm.DB) {
 		model any
 		col   string
 	}{
-		{&models.Customer{}, "created_at"}, {&models.Customer{}, "last_login_at"}, {&models.Order{}, "placed_at"},
-		{&models.ProductRegistration{}, "registered_at"}, {&models.SupportMessage{}, "sent_at"},
-		{&models.SupportTicket{}, "closed_at"}, {&models.ActivityRecord{}, "occurred_at"}, {&models.ConsentChoice{}, "recorded_at"},
+		{&store.Customer{}, "created_at"}, {&store.Customer{}, "last_login_at"}, {&store.Order{}, "placed_at"},
+		{&store.ProductRegistration{}, "registered_at"}, {&store.SupportMessage{}, "sent_at"},
+		{&store.SupportTicket{}, "closed_at"}, {&store.ActivityRecord{}, "occurred_at"}, {&store.ConsentChoice{}, "recorded_at"},
 	} {
 		var ts []time.Time
 		if err := db.Model(c.model).Where(c.col+" IS NOT NULL").Pluck(c.col, &ts).Error; err != nil {

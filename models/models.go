@@ -1,7 +1,7 @@
 package models
 
 // AppModels returns one zero value of each of Privacy Desk's own models
-// (the store's are StoreModels), for schema checks.
+// (the demo store's are store.StoreModels), for schema checks.
 func AppModels() []any {
 	return []any{
 		&Request{}, &RequestToken{}, &AuditEvent{}, &Email{}, &Suppression{}, &Secret{},

@@ -17,6 +17,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/migrations"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // dbTypes lists, per dialect and GORM data type, the column types a
@@ -53,7 +54,7 @@ var notModelled = map[string]string{
 func assertSchemaMatchesModels(t *testing.T, db *models.DB) {
 	t.Helper()
 	var modelled []string
-	for _, model := range append(models.AppModels(), models.StoreModels()...) {
+	for _, model := range append(models.AppModels(), store.StoreModels()...) {
 		sch, err := schema.Parse(model, &sync.Map{}, db.NamingStrategy)
 		if err != nil {
 			t.Fatalf("parse %T: %v", model, err)
@@ -96,7 +97,7 @@ func assertSchemaMatchesModels(t *testing.T, db *models.DB) {
 	for _, table := range tables {
 		if !slices.Contains(modelled, table) && notModelled[table] == "" &&
 			!strings.HasPrefix(table, "river_") && !strings.HasPrefix(table, "sqlite_") {
-			t.Errorf("table %s has no model in models.AppModels() or models.StoreModels()", table)
+			t.Errorf("table %s has no model in models.AppModels() or store.StoreModels()", table)
 		}
 	}
 }
@@ -224,7 +225,7 @@ func TestMigrationsRoundTripDownThenUp(t *testing.T) {
 		if len(down) != len(files) {
 			t.Fatalf("migrated down %d, want %d", len(down), len(files))
 		}
-		for _, model := range append(models.AppModels(), models.StoreModels()...) {
+		for _, model := range append(models.AppModels(), store.StoreModels()...) {
 			if db.Migrator().HasTable(model) {
 				t.Errorf("table of %T still exists after migrating down", model)
 			}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/kactoily/privacydesk/internal/smtptest"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // reqRow is a request as the database holds it.
@@ -263,16 +263,16 @@ func checkFulfilment(t *testing.T, db *models.DB, reqs []reqRow) {
 			if want := []string{"account", "activity", "orders", "support", "warranty"}; !slices.Equal(done, want) {
 				t.Errorf("deletion %s completed with erasures done for %v, want %v", r.ID, done, want)
 			}
-			for _, src := range workflows.Sources() {
-				p, err := src.PlanErasure(ctx, db.DB, workflows.Subject{Email: r.Email}, time.Now())
+			for _, src := range store.Sources() {
+				p, err := src.PlanErasure(ctx, db.DB, store.Subject{Email: r.Email}, time.Now())
 				if err != nil {
 					t.Fatalf("plan %s for %s: %v", src.Name(), r.ID, err)
 				}
-				if n := p.Total(workflows.ActionDelete) + p.Total(workflows.ActionAnonymize); n > 0 {
+				if n := p.Total(store.ActionDelete) + p.Total(store.ActionAnonymize); n > 0 {
 					t.Errorf("deletion %s is completed but %s still has %d records to erase: %+v", r.ID, src.Name(), n, p.Items)
 				}
 			}
-			if _, err := models.FindStoreCustomer(ctx, db.DB, r.Email); err != models.ErrNotFound {
+			if _, err := store.FindStoreCustomer(ctx, db.DB, r.Email); err != models.ErrNotFound {
 				t.Errorf("deletion %s is completed but the customer account remains (%v)", r.ID, err)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kactoily/privacydesk/internal/smtptest"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // driver plays the customers and a privacy admin: it clicks every
@@ -109,7 +110,7 @@ func (d *driver) step() {
 // one of their order numbers or serials ("" if the page asks for none);
 // false if the database is busy, so a blank answer is not counted wrong.
 func (d *driver) proofFor(email string) (string, bool) {
-	p, err := models.FindIdentityProofs(context.Background(), d.db.DB, email)
+	p, err := store.FindIdentityProofs(context.Background(), d.db.DB, email)
 	switch {
 	case err != nil:
 		return "", false

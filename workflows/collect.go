@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // samplesPerKind is how many records of each kind the staff preview shows.
@@ -40,7 +41,7 @@ func (w *collectSourceWorker) Work(ctx context.Context, job *river.Job[CollectSo
 	return err
 }
 
-func (s *Service) source(name string) Source {
+func (s *Service) source(name string) store.Source {
 	for _, src := range s.sources {
 		if src.Name() == name {
 			return src
@@ -97,8 +98,8 @@ func (s *Service) collectSource(ctx context.Context, requestID, name string, las
 			return err
 		}
 	}
-	samples := map[string][]Record{}
-	counts, cerr := src.Collect(ctx, s.Store.DB, Subject{Email: r.Email}, func(rec Record) error {
+	samples := map[string][]store.Record{}
+	counts, cerr := src.Collect(ctx, s.Store.DB, store.Subject{Email: r.Email}, func(rec store.Record) error {
 		if len(samples[rec.Kind]) < samplesPerKind {
 			samples[rec.Kind] = append(samples[rec.Kind], rec)
 		}
@@ -151,8 +152,8 @@ func (s *Service) updateCollection(ctx context.Context, db *gorm.DB, requestID, 
 		Where("request_id = ? AND source = ?", requestID, source).Updates(set).Error
 }
 
-func flattenSamples(m map[string][]Record) []Record {
-	out := []Record{}
+func flattenSamples(m map[string][]store.Record) []store.Record {
+	out := []store.Record{}
 	for _, rs := range m {
 		out = append(out, rs...)
 	}
@@ -163,7 +164,7 @@ func flattenSamples(m map[string][]Record) []Record {
 // Errors: EInvalid for a source that is not one of ours, ENotFound,
 // EConflict when the source has not failed.
 func (s *Service) RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error {
-	if !slices.ContainsFunc(s.sources, func(src Source) bool { return src.Name() == source }) {
+	if !slices.ContainsFunc(s.sources, func(src store.Source) bool { return src.Name() == source }) {
 		return models.Errorf(models.EInvalid, "Choose one of the sources listed on this page.")
 	}
 	_, err := s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {

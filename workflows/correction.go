@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // MaxCorrections is how many fields one correction request may name, and
@@ -34,11 +35,11 @@ type CorrectionInput struct {
 // through the account. Both methods find the subject like the other
 // Source methods; Correct is idempotent and returns what it did in words.
 type Corrector interface {
-	Current(ctx context.Context, db *gorm.DB, s Subject, field string) (value string, found bool, err error)
-	Correct(ctx context.Context, db *gorm.DB, s Subject, field, value string) (string, error)
+	Current(ctx context.Context, db *gorm.DB, s store.Subject, field string) (value string, found bool, err error)
+	Correct(ctx context.Context, db *gorm.DB, s store.Subject, field, value string) (string, error)
 }
 
-var _ Corrector = (*AccountSource)(nil)
+var _ Corrector = (*store.AccountSource)(nil)
 
 // autoFields are the fields a Corrector writes; address and other are free
 // text that staff change in the store by hand before accepting them.
@@ -56,7 +57,7 @@ func correctionProblem(c CorrectionInput) string {
 	case c.Field == models.FieldName:
 		return nameProblem(c.Value)
 	case c.Field == models.FieldEmail:
-		return EmailProblem(NormalizeEmail(c.Value))
+		return EmailProblem(models.NormalizeEmail(c.Value))
 	case c.Field == models.FieldPhone:
 		if strings.Trim(c.Value, "0123456789 +-().") != "" || utf8.RuneCountInString(c.Value) < 5 {
 			return "Write the phone number with digits, spaces and + - ( ) only."
@@ -76,7 +77,7 @@ func validateCorrections(typ string, in []CorrectionInput, fields map[string]str
 			continue // an unused row of the form
 		}
 		if c.Field == models.FieldEmail {
-			c.Value = NormalizeEmail(c.Value)
+			c.Value = models.NormalizeEmail(c.Value)
 		}
 		if msg := correctionProblem(c); msg != "" {
 			fields["corrections"] = msg
@@ -146,7 +147,7 @@ func (s *Service) currentValues(ctx context.Context, r *models.Request, field st
 		if !ok {
 			continue
 		}
-		val, found, err := cr.Current(ctx, s.Store.DB, Subject{Email: r.Email}, field)
+		val, found, err := cr.Current(ctx, s.Store.DB, store.Subject{Email: r.Email}, field)
 		if err != nil {
 			return nil, fmt.Errorf("current %s of %s: %w", field, src.Name(), err)
 		}
@@ -235,7 +236,7 @@ func (s *Service) applyCorrections(ctx context.Context, r *models.Request) error
 		if slices.Contains(autoFields, c.Field) {
 			for _, src := range s.sources {
 				if cr, ok := src.(Corrector); ok {
-					did, err := cr.Correct(ctx, s.Store.DB, Subject{Email: r.Email}, c.Field, c.Requested)
+					did, err := cr.Correct(ctx, s.Store.DB, store.Subject{Email: r.Email}, c.Field, c.Requested)
 					if err != nil {
 						return fmt.Errorf("correct %s in %s: %w", c.Field, src.Name(), err)
 					}

@@ -15,6 +15,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -172,7 +173,7 @@ func TestCancellationEmailSaysWhoCancelledAndWhy(t *testing.T) {
 func deletionCustomer(t *testing.T, a *testapp.App, email string) {
 	t.Helper()
 	now := a.Clock.Now()
-	c := &models.Customer{Email: email, FirstName: "Dana", LastName: "Delete", Phone: "+1 555 0100", CreatedAt: now, UpdatedAt: now}
+	c := &store.Customer{Email: email, FirstName: "Dana", LastName: "Delete", Phone: "+1 555 0100", CreatedAt: now, UpdatedAt: now}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -180,23 +181,23 @@ func deletionCustomer(t *testing.T, a *testapp.App, email string) {
 		}
 	}
 	must(a.DB.Create(c).Error)
-	must(a.DB.Create(&models.MarketingPreference{CustomerID: c.ID, UpdatedAt: now}).Error)
-	must(a.DB.Create(&models.Address{CustomerID: c.ID, Kind: "shipping", RecipientName: "Dana Delete", Line1: "1 Main St",
+	must(a.DB.Create(&store.MarketingPreference{CustomerID: c.ID, UpdatedAt: now}).Error)
+	must(a.DB.Create(&store.Address{CustomerID: c.ID, Kind: "shipping", RecipientName: "Dana Delete", Line1: "1 Main St",
 		City: "Springfield", Region: "IL", PostalCode: "62701", Country: "US"}).Error)
 	for i, placed := range []time.Time{time.Date(2025, 3, 12, 15, 0, 0, 0, time.UTC), time.Date(2018, 5, 1, 9, 0, 0, 0, time.UTC)} {
-		o := &models.Order{CustomerID: &c.ID, Number: fmt.Sprintf("KT-90000%d", i), PlacedAt: placed, Status: "delivered",
+		o := &store.Order{CustomerID: &c.ID, Number: fmt.Sprintf("KT-90000%d", i), PlacedAt: placed, Status: "delivered",
 			Currency: "USD", TotalCents: 9900, Email: email, ShippingName: "Dana Delete", ShippingCountry: "US", PaymentProvider: "paypal"}
 		must(a.DB.Create(o).Error)
 		for l := range 7 - 6*i {
-			must(a.DB.Create(&models.OrderLine{OrderID: o.ID, SKU: fmt.Sprintf("SKU-%d", l), ProductName: "Smart plug", Quantity: 1, UnitPriceCents: 1400}).Error)
+			must(a.DB.Create(&store.OrderLine{OrderID: o.ID, SKU: fmt.Sprintf("SKU-%d", l), ProductName: "Smart plug", Quantity: 1, UnitPriceCents: 1400}).Error)
 		}
 	}
 	for i := range 4 {
-		reg := &models.ProductRegistration{CustomerID: &c.ID, ProductName: "Doorbell", SKU: "DB-1", SerialNumber: fmt.Sprintf("SN%d", i),
+		reg := &store.ProductRegistration{CustomerID: &c.ID, ProductName: "Doorbell", SKU: "DB-1", SerialNumber: fmt.Sprintf("SN%d", i),
 			PurchasedAt: now.AddDate(-1, 0, 0), RegisteredAt: now.AddDate(-1, 0, 0)}
 		must(a.DB.Create(reg).Error)
 		if i == 3 {
-			must(a.DB.Create(&models.ExtendedWarranty{RegistrationID: reg.ID, CustomerID: &c.ID, Plan: "3 years", PriceCents: 4900, Paid: true,
+			must(a.DB.Create(&store.ExtendedWarranty{RegistrationID: reg.ID, CustomerID: &c.ID, Plan: "3 years", PriceCents: 4900, Paid: true,
 				StartsAt: now.AddDate(-1, 0, 0), EndsAt: time.Date(2028, 6, 1, 0, 0, 0, 0, time.UTC)}).Error)
 		}
 	}
@@ -279,12 +280,12 @@ func TestOptOutEmailSaysWhatChangedWithCountsInWords(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := newApp(t, dialect)
 		smallStore(t, a, "sam@example.com")
-		var c models.Customer
+		var c store.Customer
 		if err := a.DB.Where("email = ?", "sam@example.com").Take(&c).Error; err != nil {
 			t.Fatal(err)
 		}
 		// A second browser with analytics allowed: two analytics permissions, one advertising.
-		second := &models.ConsentChoice{CustomerID: &c.ID, VisitorID: "v_phone", Category: models.ConsentAnalytics, Granted: true, RecordedAt: a.Clock.Now()}
+		second := &store.ConsentChoice{CustomerID: &c.ID, VisitorID: "v_phone", Category: store.ConsentAnalytics, Granted: true, RecordedAt: a.Clock.Now()}
 		if err := a.DB.Create(second).Error; err != nil {
 			t.Fatal(err)
 		}

@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/templates"
 )
 
@@ -150,7 +151,7 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 // writeSourceJSON streams one source's records into data/<source>.json as
 // {"source":…, "records":[{"kind","id","data"}…], "fields":{kind:{field:{…}}}}
 // and each record into its kind's CSV, keeping what index.html shows in ic.
-func (s *Service) writeSourceJSON(ctx context.Context, zw *zip.Writer, src Source, r *models.Request, csvs *csvSet, ic *indexCollector) (sourceSummary, error) {
+func (s *Service) writeSourceJSON(ctx context.Context, zw *zip.Writer, src store.Source, r *models.Request, csvs *csvSet, ic *indexCollector) (sourceSummary, error) {
 	ss := sourceSummary{Name: src.Name()}
 	w, err := zw.Create("data/" + src.Name() + ".json")
 	if err != nil {
@@ -161,7 +162,7 @@ func (s *Service) writeSourceJSON(ctx context.Context, zw *zip.Writer, src Sourc
 	first := true
 	fields := map[string]map[string]fieldInfo{}
 	var buf []byte
-	counts, err := collectConcurrently(ctx, src, s.Store.DB, Subject{Email: r.Email}, func(rec Record) error {
+	counts, err := collectConcurrently(ctx, src, s.Store.DB, store.Subject{Email: r.Email}, func(rec store.Record) error {
 		kf := fields[rec.Kind]
 		if kf == nil {
 			kf = map[string]fieldInfo{}
@@ -228,7 +229,7 @@ type csvFile struct {
 	w *csv.Writer
 }
 
-func (c *csvSet) write(rec Record) error {
+func (c *csvSet) write(rec store.Record) error {
 	cf, ok := c.files[rec.Kind]
 	if !ok {
 		f, err := os.OpenFile(filepath.Join(c.dir, rec.Kind+".csv"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)

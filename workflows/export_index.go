@@ -3,6 +3,8 @@ package workflows
 import (
 	"slices"
 	"time"
+
+	"github.com/kactoily/privacydesk/store"
 )
 
 // Caps on what the readable index.html shows. The heavy customer has tens
@@ -17,7 +19,7 @@ const (
 // indexEntry is one record kept for index.html with the records kept under
 // it (an order's lines, a ticket's messages, a message's attachments).
 type indexEntry struct {
-	rec      Record
+	rec      store.Record
 	at       time.Time // the kind's sort date; zero without one
 	children []*indexEntry
 	hidden   map[string]int // child records of a kind beyond indexPerChild
@@ -48,7 +50,7 @@ func newIndexCollector() *indexCollector {
 }
 
 // add keeps rec if index.html shows it.
-func (ic *indexCollector) add(source string, rec Record) {
+func (ic *indexCollector) add(source string, rec store.Record) {
 	spec := specFor(rec.Kind)
 	if spec.parent != "" {
 		ic.addChild(spec, rec)
@@ -93,7 +95,7 @@ func (sh *indexShelf) latest() []*indexEntry {
 	return sh.entries
 }
 
-func (ic *indexCollector) addChild(spec kindSpec, rec Record) {
+func (ic *indexCollector) addChild(spec kindSpec, rec store.Record) {
 	pid, ok := asInt64(fieldValue(rec, spec.parentField))
 	if !ok {
 		return
@@ -142,7 +144,7 @@ func (ic *indexCollector) shelf(source, kind string) *indexShelf {
 }
 
 // fieldValue returns the value of rec's field name, nil without one.
-func fieldValue(rec Record, name string) any {
+func fieldValue(rec store.Record, name string) any {
 	for _, f := range rec.Fields {
 		if f.Name == name {
 			return f.Value

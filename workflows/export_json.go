@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kactoily/privacydesk/store"
 )
 
 // appendRecordJSON appends rec as {"kind":…,"id":…,"data":{field:value…}}
@@ -12,7 +14,7 @@ import (
 // encoding/json would (HTML-safe escaping included) without a map and
 // reflection per record: the heavy-customer benchmark (BENCHMARKS.md)
 // found that encoding half of an access export's time.
-func appendRecordJSON(b []byte, rec Record) []byte {
+func appendRecordJSON(b []byte, rec store.Record) []byte {
 	b = append(b, `{"kind":`...)
 	b = appendJSONString(b, rec.Kind)
 	b = append(b, `,"id":`...)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kactoily/privacydesk/store"
 )
 
 // TestAppendRecordJSONMatchesEncodingJSON checks the hand-written record
@@ -22,7 +24,7 @@ func TestAppendRecordJSONMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("%#v: got %s, want %s", v, got, want)
 		}
 	}
-	rec := Record{Kind: "order", ID: 12, Fields: []Field{{Name: "b", Value: "x<y"}, {Name: "a", Value: int64(3)}, {Name: "c", Value: nil}}}
+	rec := store.Record{Kind: "order", ID: 12, Fields: []store.Field{{Name: "b", Value: "x<y"}, {Name: "a", Value: int64(3)}, {Name: "c", Value: nil}}}
 	got := string(appendRecordJSON(nil, rec))
 	if want := `{"kind":"order","id":12,"data":{"b":"x\u003cy","a":3,"c":null}}` + "\n"; got != want {
 		t.Errorf("got %s, want %s", got, want)

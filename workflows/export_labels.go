@@ -3,6 +3,8 @@ package workflows
 import (
 	"strings"
 	"unicode"
+
+	"github.com/kactoily/privacydesk/store"
 )
 
 // kindSpec is how index.html shows one kind of record: its names and the
@@ -95,7 +97,7 @@ func specFor(kind string) kindSpec {
 
 // specColumns returns the columns of spec for rec (every field, for a kind
 // without a spec).
-func specColumns(spec kindSpec, rec Record) []column {
+func specColumns(spec kindSpec, rec store.Record) []column {
 	if spec.columns != nil {
 		return spec.columns
 	}
@@ -108,11 +110,11 @@ func specColumns(spec kindSpec, rec Record) []column {
 
 // sourceTitles name the parts of the store for the customer.
 var sourceTitles = map[string]string{
-	sourceAccount:  "Your account",
-	sourceOrders:   "Your orders",
-	sourceWarranty: "Your products and warranties",
-	sourceSupport:  "Your conversations with customer support",
-	sourceActivity: "Your visits to our website",
+	store.SourceAccount:  "Your account",
+	store.SourceOrders:   "Your orders",
+	store.SourceWarranty: "Your products and warranties",
+	store.SourceSupport:  "Your conversations with customer support",
+	store.SourceActivity: "Your visits to our website",
 }
 
 func sourceTitle(name string) string {

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 
+	"github.com/kactoily/privacydesk/store"
 	"gorm.io/gorm"
 )
 
@@ -17,25 +18,25 @@ const streamBatch = 256
 // about as long in each half; overlapped, it takes little more than the
 // longer one. At most a few batches are held in memory. fn's first error
 // stops the collection and is returned; otherwise Collect's error is.
-func collectConcurrently(ctx context.Context, src Source, db *gorm.DB, subj Subject, fn func(Record) error) (Counts, error) {
+func collectConcurrently(ctx context.Context, src store.Source, db *gorm.DB, subj store.Subject, fn func(store.Record) error) (store.Counts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan []Record, 4)
-	var counts Counts
+	batches := make(chan []store.Record, 4)
+	var counts store.Counts
 	var cerr error
 	go func() {
 		defer close(batches)
-		batch := make([]Record, 0, streamBatch)
+		batch := make([]store.Record, 0, streamBatch)
 		send := func() error {
 			select {
 			case batches <- batch:
-				batch = make([]Record, 0, streamBatch)
+				batch = make([]store.Record, 0, streamBatch)
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
 		}
-		counts, cerr = src.Collect(ctx, db, subj, func(r Record) error {
+		counts, cerr = src.Collect(ctx, db, subj, func(r store.Record) error {
 			if batch = append(batch, r); len(batch) < streamBatch {
 				return nil
 			}

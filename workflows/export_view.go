@@ -3,6 +3,8 @@ package workflows
 import (
 	"slices"
 	"strings"
+
+	"github.com/kactoily/privacydesk/store"
 )
 
 // indexView is what templates/export/index.html shows: the person's
@@ -200,7 +202,7 @@ func (ic *indexCollector) group(e *indexEntry, kind, cur string) childGroup {
 
 // currencyOf is the record's own currency, else its parent's, else that
 // of the customer's first order.
-func (ic *indexCollector) currencyOf(rec Record, parent string) string {
+func (ic *indexCollector) currencyOf(rec store.Record, parent string) string {
 	if c, ok := fieldValue(rec, "currency").(string); ok && c != "" {
 		return c
 	}
@@ -212,7 +214,7 @@ func (ic *indexCollector) currencyOf(rec Record, parent string) string {
 
 // cells formats rec's columns; for a child, long columns come back with
 // an empty label so the caller can show them apart.
-func cells(spec kindSpec, rec Record, cur string, child bool) []cellView {
+func cells(spec kindSpec, rec store.Record, cur string, child bool) []cellView {
 	cols := specColumns(spec, rec)
 	out := make([]cellView, 0, len(cols))
 	for _, c := range cols {
@@ -229,7 +231,7 @@ func cells(spec kindSpec, rec Record, cur string, child bool) []cellView {
 	return out
 }
 
-func columnValue(c column, rec Record, cur string) string {
+func columnValue(c column, rec store.Record, cur string) string {
 	sep := c.sep
 	if sep == "" {
 		sep = ", "
@@ -245,8 +247,8 @@ func columnValue(c column, rec Record, cur string) string {
 
 // categoryWords describe the policy's categories of personal data.
 var categoryWords = map[string]string{
-	CategoryContact: "contact details", CategoryAddress: "addresses", CategoryPurchase: "purchases",
-	CategoryDevice: "device and browser", CategorySupport: "support conversations", CategoryUsage: "use of the website",
+	store.CategoryContact: "contact details", store.CategoryAddress: "addresses", store.CategoryPurchase: "purchases",
+	store.CategoryDevice: "device and browser", store.CategorySupport: "support conversations", store.CategoryUsage: "use of the website",
 }
 
 // factsOf states, once per kind (kinds sharing a purpose and a retention

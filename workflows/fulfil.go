@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // ExportLife is how long an access export can be downloaded, and MaxDownloads how often.
@@ -121,17 +122,17 @@ func (s *Service) eraseAll(ctx context.Context, r *models.Request) error {
 	for _, e := range done {
 		prev[e.Source] = e
 	}
-	for _, src := range ErasureOrder(s.sources) {
+	for _, src := range store.ErasureOrder(s.sources) {
 		p, seen := prev[src.Name()]
 		if seen && p.Status == models.ErasureDone {
 			continue
 		}
-		var sofar Result
+		var sofar store.Result
 		if seen {
 			_ = json.Unmarshal([]byte(p.Result), &sofar)
 		}
-		res, eerr := src.Erase(ctx, s.Store.DB, Subject{Email: r.Email}, s.now())
-		total := mergeResults(src.Name(), sofar, res)
+		res, eerr := src.Erase(ctx, s.Store.DB, store.Subject{Email: r.Email}, s.now())
+		total := store.MergeResults(src.Name(), sofar, res)
 		status, msg := models.ErasureDone, ""
 		if eerr != nil {
 			status, msg = models.ErasurePartial, truncate(eerr.Error(), 500)
@@ -152,40 +153,22 @@ func (s *Service) eraseAll(ctx context.Context, r *models.Request) error {
 	return nil
 }
 
-// mergeResults adds what a resumed Erase did to what earlier runs did.
-func mergeResults(source string, a, b Result) Result {
-	t := newTally(source, a.Items...)
-	for _, it := range b.Items {
-		t.add(it.Kind, it.Action, it.Count)
-		for i := range t.plan.Items {
-			if t.plan.Items[i].Kind == it.Kind && t.plan.Items[i].Action == it.Action {
-				if t.plan.Items[i].Reason == "" {
-					t.plan.Items[i].Reason = it.Reason
-				}
-				t.plan.Items[i].keptUntil(it.Until)
-				t.plan.Items[i].keptUntil(it.UntilFirst)
-			}
-		}
-	}
-	return t.done()
-}
-
 // ErasureResults returns what erasure did per source, in erasure order.
-func (s *Service) ErasureResults(ctx context.Context, id string) ([]Result, error) {
+func (s *Service) ErasureResults(ctx context.Context, id string) ([]store.Result, error) {
 	es, err := models.ErasuresFor(ctx, s.DB.DB, id)
 	if err != nil {
 		return nil, err
 	}
-	by := map[string]Result{}
+	by := map[string]store.Result{}
 	for _, e := range es {
-		var r Result
+		var r store.Result
 		if err := json.Unmarshal([]byte(e.Result), &r); err != nil {
 			return nil, err
 		}
 		by[e.Source] = r
 	}
-	var out []Result
-	for _, src := range ErasureOrder(s.sources) {
+	var out []store.Result
+	for _, src := range store.ErasureOrder(s.sources) {
 		if r, ok := by[src.Name()]; ok {
 			out = append(out, r)
 		}
@@ -194,14 +177,14 @@ func (s *Service) ErasureResults(ctx context.Context, id string) ([]Result, erro
 }
 
 // ErasurePlan returns what erasing the request's records would do now, per source.
-func (s *Service) ErasurePlan(ctx context.Context, id string) ([]Plan, error) {
+func (s *Service) ErasurePlan(ctx context.Context, id string) ([]store.Plan, error) {
 	r, err := models.FindRequest(ctx, s.DB.DB, id)
 	if err != nil {
 		return nil, err
 	}
-	var out []Plan
-	for _, src := range ErasureOrder(s.sources) {
-		p, err := src.PlanErasure(ctx, s.Store.DB, Subject{Email: r.Email}, s.now())
+	var out []store.Plan
+	for _, src := range store.ErasureOrder(s.sources) {
+		p, err := src.PlanErasure(ctx, s.Store.DB, store.Subject{Email: r.Email}, s.now())
 		if err != nil {
 			return nil, fmt.Errorf("plan %s: %w", src.Name(), err)
 		}
@@ -213,7 +196,7 @@ func (s *Service) ErasurePlan(ctx context.Context, id string) ([]Plan, error) {
 // ErasureState is one source's erasure as the request page shows it: what
 // was done so far and, while partial, why it stopped.
 type ErasureState struct {
-	Result
+	store.Result
 	Status string // models.ErasurePartial or models.ErasureDone
 	Error  string
 }
@@ -232,7 +215,7 @@ func (s *Service) ErasureStates(ctx context.Context, id string) ([]ErasureState,
 		by[e.Source] = e
 	}
 	var out []ErasureState
-	for _, src := range ErasureOrder(s.sources) {
+	for _, src := range store.ErasureOrder(s.sources) {
 		e, ok := by[src.Name()]
 		if !ok {
 			continue

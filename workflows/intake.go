@@ -37,9 +37,6 @@ type NewRequest struct {
 	Corrections []CorrectionInput
 }
 
-// NormalizeEmail trims and lower-cases an address, the one form stored and compared.
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
 // ValidEmail reports whether s is a plain ASCII address like
 // name@example.com. Internationalized addresses are refused: go-mail
 // writes them as RFC 2047 encoded words in To:, which no server delivers,
@@ -167,7 +164,7 @@ func cleanText(s string, multiline bool) bool {
 
 // Validate normalizes in and returns an EInvalid error with a message per bad field.
 func (in *NewRequest) Validate() error {
-	in.Email = NormalizeEmail(in.Email)
+	in.Email = models.NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	in.Details = strings.TrimSpace(in.Details)
 	fields := map[string]string{}

@@ -33,7 +33,7 @@ type RequestLink struct {
 // the job looks the address up and mails only if it found something.
 // Errors: EInvalid for a malformed address.
 func (s *Service) LookupRequests(ctx context.Context, email string) error {
-	email = NormalizeEmail(email)
+	email = models.NormalizeEmail(email)
 	if !ValidEmail(email) {
 		return &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.",
 			Fields: map[string]string{"email": "Enter a valid email address, like name@example.com."}}

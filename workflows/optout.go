@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // submitOptOut records an opt-out and completes it at once: no identity
@@ -49,13 +50,13 @@ func (s *Service) applyOptOut(ctx context.Context, tx *gorm.DB, r *models.Reques
 	if err := models.AddSuppressions(ctx, tx, sup); err != nil {
 		return nil, fmt.Errorf("record suppression: %w", err)
 	}
-	store := tx
+	db := tx
 	if !s.sameStore() {
-		store = s.Store.DB
+		db = s.Store.DB
 	}
 	var lines []string
 	for _, sc := range scopes {
-		ch, err := models.ApplyOptOut(ctx, store, r.Email, sc, s.now())
+		ch, err := store.ApplyOptOut(ctx, db, r.Email, sc, s.now())
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +66,7 @@ func (s *Service) applyOptOut(ctx context.Context, tx *gorm.DB, r *models.Reques
 }
 
 // optOutLine says in words what one scope's opt-out changed.
-func optOutLine(ch models.OptOutChange) string {
+func optOutLine(ch store.OptOutChange) string {
 	var parts []string
 	if ch.Preferences > 0 {
 		parts = append(parts, "switched off in your account settings")

@@ -13,6 +13,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -25,8 +26,8 @@ var (
 		models.ScopeAnalytics:      {"analytics"},
 	}
 	scopeConsent = map[string]string{
-		models.ScopeSaleSharing: models.ConsentAdvertising,
-		models.ScopeAnalytics:   models.ConsentAnalytics,
+		models.ScopeSaleSharing: store.ConsentAdvertising,
+		models.ScopeAnalytics:   store.ConsentAnalytics,
 	}
 )
 
@@ -36,17 +37,17 @@ var optOutDue = time.Date(2026, 3, 23, 10, 0, 0, 0, time.UTC)
 // allOn switches on every marketing preference of the customer with email
 // and grants all their consent choices, so any opt-out has something to
 // switch off, and returns the customer.
-func allOn(t *testing.T, a *testapp.App, email string) *models.Customer {
+func allOn(t *testing.T, a *testapp.App, email string) *store.Customer {
 	t.Helper()
-	var c models.Customer
+	var c store.Customer
 	if err := a.DB.Where("email = ?", email).Take(&c).Error; err != nil {
 		t.Fatalf("customer %s: %v", email, err)
 	}
 	on := map[string]any{"email_marketing": true, "sms_marketing": true, "personalized_ads": true, "sale_sharing": true, "analytics": true}
-	if res := a.DB.Model(&models.MarketingPreference{}).Where("customer_id = ?", c.ID).Updates(on); res.Error != nil || res.RowsAffected != 1 {
+	if res := a.DB.Model(&store.MarketingPreference{}).Where("customer_id = ?", c.ID).Updates(on); res.Error != nil || res.RowsAffected != 1 {
 		t.Fatalf("preferences of %s: %d rows, %v", email, res.RowsAffected, res.Error)
 	}
-	if err := a.DB.Model(&models.ConsentChoice{}).Where("customer_id = ?", c.ID).Update("granted", true).Error; err != nil {
+	if err := a.DB.Model(&store.ConsentChoice{}).Where("customer_id = ?", c.ID).Update("granted", true).Error; err != nil {
 		t.Fatal(err)
 	}
 	return &c
@@ -58,15 +59,15 @@ func smallStore(t *testing.T, a *testapp.App, emails ...string) {
 	t.Helper()
 	now := a.Clock.Now()
 	for i, email := range emails {
-		c := &models.Customer{Email: email, FirstName: "Sam", LastName: fmt.Sprint(i), CreatedAt: now, UpdatedAt: now}
+		c := &store.Customer{Email: email, FirstName: "Sam", LastName: fmt.Sprint(i), CreatedAt: now, UpdatedAt: now}
 		if err := a.DB.Create(c).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := a.DB.Create(&models.MarketingPreference{CustomerID: c.ID, UpdatedAt: now}).Error; err != nil {
+		if err := a.DB.Create(&store.MarketingPreference{CustomerID: c.ID, UpdatedAt: now}).Error; err != nil {
 			t.Fatal(err)
 		}
-		for _, cat := range []string{models.ConsentNecessary, models.ConsentAnalytics, models.ConsentAdvertising} {
-			cc := &models.ConsentChoice{CustomerID: &c.ID, VisitorID: fmt.Sprintf("v_%d", i), Category: cat, RecordedAt: now}
+		for _, cat := range []string{store.ConsentNecessary, store.ConsentAnalytics, store.ConsentAdvertising} {
+			cc := &store.ConsentChoice{CustomerID: &c.ID, VisitorID: fmt.Sprintf("v_%d", i), Category: cat, RecordedAt: now}
 			if err := a.DB.Create(cc).Error; err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func optOut(email string, scopes ...string) workflows.NewRequest {
 // prefRows returns every customer's marketing preferences by column name.
 func prefRows(t *testing.T, a *testapp.App) map[int64]map[string]bool {
 	t.Helper()
-	var ps []models.MarketingPreference
+	var ps []store.MarketingPreference
 	if err := a.DB.Order("id").Find(&ps).Error; err != nil || len(ps) < 2 {
 		t.Fatalf("%d marketing preferences, %v", len(ps), err)
 	}
@@ -97,13 +98,13 @@ func prefRows(t *testing.T, a *testapp.App) map[int64]map[string]bool {
 }
 
 // consentRows returns every consent choice by id.
-func consentRows(t *testing.T, a *testapp.App) map[int64]models.ConsentChoice {
+func consentRows(t *testing.T, a *testapp.App) map[int64]store.ConsentChoice {
 	t.Helper()
-	var cs []models.ConsentChoice
+	var cs []store.ConsentChoice
 	if err := a.DB.Order("id").Find(&cs).Error; err != nil || len(cs) < 2 {
 		t.Fatalf("%d consent choices, %v", len(cs), err)
 	}
-	out := map[int64]models.ConsentChoice{}
+	out := map[int64]store.ConsentChoice{}
 	for _, c := range cs {
 		out[c.ID] = c
 	}
@@ -305,7 +306,7 @@ func TestAccessRequestWithGPCOptsOutOfSaleSharing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := newApp(t, dialect)
 		smallStore(t, a, "sam@example.com", "kim@example.com")
-		var sam, kim models.Customer
+		var sam, kim store.Customer
 		if err := a.DB.Where("email = ?", "sam@example.com").Take(&sam).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +331,7 @@ func TestAccessRequestWithGPCOptsOutOfSaleSharing(t *testing.T) {
 			sups[0].Scope != models.ScopeSaleSharing {
 			t.Fatalf("suppressions = %+v, %v", sups, err)
 		}
-		var p models.MarketingPreference
+		var p store.MarketingPreference
 		if err := a.DB.Where("customer_id = ?", sam.ID).Take(&p).Error; err != nil {
 			t.Fatal(err)
 		}

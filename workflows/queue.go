@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // QueuePage is one page of the staff queue with what the page shows around it.
@@ -23,7 +24,7 @@ type QueuePage struct {
 func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, error) {
 	f.Now = s.now()
 	// Emails are stored lower-case and ids upper-case: search either way.
-	f.Search = NormalizeEmail(f.Search)
+	f.Search = models.NormalizeEmail(f.Search)
 	if strings.HasPrefix(f.Search, "pd-") {
 		f.Search = strings.ToUpper(f.Search)
 	}
@@ -119,8 +120,8 @@ func (d *Detail) StaffName(actor string) string {
 // CollectionView is one source's collection as the staff preview shows it.
 type CollectionView struct {
 	models.Collection
-	Counts  Counts
-	Samples []Record
+	Counts  store.Counts
+	Samples []store.Record
 }
 
 // RequestDetail returns a request with its timeline, notes and emails.

@@ -13,23 +13,24 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // PurgeRetention deletes what erasures kept only for a legal period once
 // that period is over, keeping the privacy policy's promise that data is
 // removed when no longer needed.
-func (s *Service) PurgeRetention(ctx context.Context) (models.RetentionPurged, error) {
+func (s *Service) PurgeRetention(ctx context.Context) (store.RetentionPurged, error) {
 	years := s.accountingYears()
 	now := s.now()
-	return models.PurgeExpiredRetention(ctx, s.Store.DB, now.AddDate(-years, 0, 0), now)
+	return store.PurgeExpiredRetention(ctx, s.Store.DB, now.AddDate(-years, 0, 0), now)
 }
 
 // accountingYears is how long the orders source keeps orders for the accounts.
 func (s *Service) accountingYears() int {
-	years := (&OrdersSource{}).years()
+	years := (&store.OrdersSource{}).Years()
 	for _, src := range s.sources {
-		if o, ok := src.(*OrdersSource); ok {
-			years = o.years()
+		if o, ok := src.(*store.OrdersSource); ok {
+			years = o.Years()
 		}
 	}
 	return years

@@ -14,6 +14,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -37,18 +38,18 @@ func TestPurgeRetentionDeletesKeptRecordsOnlyAfterTheirPeriod(t *testing.T) {
 		if _, err := demo.Seed(ctx, a.DB.DB, a.Clock.Now()); err != nil {
 			t.Fatal(err)
 		}
-		for _, src := range workflows.ErasureOrder(workflows.Sources()) {
-			if _, err := src.Erase(ctx, a.DB.DB, workflows.Subject{Email: demo.AlexMorganEmail}, a.Clock.Now()); err != nil {
+		for _, src := range store.ErasureOrder(store.Sources()) {
+			if _, err := src.Erase(ctx, a.DB.DB, store.Subject{Email: demo.AlexMorganEmail}, a.Clock.Now()); err != nil {
 				t.Fatalf("erase %s: %v", src.Name(), err)
 			}
 		}
-		keptOrders := countWhere(t, a, &models.Order{}, "anonymized_at IS NOT NULL")
-		keptWarranties := countWhere(t, a, &models.ExtendedWarranty{}, "anonymized_at IS NOT NULL")
+		keptOrders := countWhere(t, a, &store.Order{}, "anonymized_at IS NOT NULL")
+		keptWarranties := countWhere(t, a, &store.ExtendedWarranty{}, "anonymized_at IS NOT NULL")
 		if keptOrders == 0 || keptWarranties == 0 {
 			t.Fatalf("erasure kept %d orders and %d warranties; the test needs some of each", keptOrders, keptWarranties)
 		}
-		others := countWhere(t, a, &models.Order{}, "anonymized_at IS NULL")
-		otherWarranties := countWhere(t, a, &models.ExtendedWarranty{}, "anonymized_at IS NULL")
+		others := countWhere(t, a, &store.Order{}, "anonymized_at IS NULL")
+		otherWarranties := countWhere(t, a, &store.ExtendedWarranty{}, "anonymized_at IS NULL")
 
 		// Still within every period: nothing goes.
 		p, err := a.Svc.PurgeRetention(ctx)
@@ -65,13 +66,13 @@ func TestPurgeRetentionDeletesKeptRecordsOnlyAfterTheirPeriod(t *testing.T) {
 		if int64(p.Orders) != keptOrders || int64(p.Warranties) != keptWarranties || p.Registrations == 0 {
 			t.Fatalf("purge after the period: %+v, want %d orders and %d warranties and some registrations", p, keptOrders, keptWarranties)
 		}
-		if n := countWhere(t, a, &models.Order{}, "anonymized_at IS NULL"); n != others {
+		if n := countWhere(t, a, &store.Order{}, "anonymized_at IS NULL"); n != others {
 			t.Fatalf("other customers' orders: %d, was %d", n, others)
 		}
-		if n := countWhere(t, a, &models.ExtendedWarranty{}, "anonymized_at IS NULL"); n != otherWarranties {
+		if n := countWhere(t, a, &store.ExtendedWarranty{}, "anonymized_at IS NULL"); n != otherWarranties {
 			t.Fatalf("other customers' warranties: %d, was %d", n, otherWarranties)
 		}
-		if p, err := a.Svc.PurgeRetention(ctx); err != nil || p != (models.RetentionPurged{}) {
+		if p, err := a.Svc.PurgeRetention(ctx); err != nil || p != (store.RetentionPurged{}) {
 			t.Fatalf("second purge: %+v, %v", p, err)
 		}
 	})
@@ -147,7 +148,7 @@ func closedRequests(t *testing.T, a *testapp.App, admin *models.StaffUser) (clos
 // and the compliance report's figures and `audit verify` are unchanged.
 func TestPurgeRequestRecordsRemovesPersonalDataOnlyAfterRetention(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, testapp.Options{Start: clockStart, Support: supportAddr, DBSessions: true, Sources: []workflows.Source{}})
+		a := testapp.New(t, dialect, testapp.Options{Start: clockStart, Support: supportAddr, DBSessions: true, Sources: []store.Source{}})
 		ctx := t.Context()
 		pw := a.AddStaff(t, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
 		admin, err := models.FindStaffByEmail(ctx, a.DB.DB, "ada@kactoily.example")
@@ -294,7 +295,7 @@ func TestParseRetentionReadsMonthsYearsDaysAndHours(t *testing.T) {
 // lookup-by-email answers sent to that address are emptied with it.
 func TestPurgeWaitsForAnOpenAppealAndTakesTheAddressesLookupEmails(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
-		a := testapp.New(t, dialect, testapp.Options{Start: clockStart, Support: supportAddr, Sources: []workflows.Source{}})
+		a := testapp.New(t, dialect, testapp.Options{Start: clockStart, Support: supportAddr, Sources: []store.Source{}})
 		ctx := t.Context()
 		a.AddStaff(t, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
 		a.AddStaff(t, "bo@kactoily.example", "Bo Admin", models.RoleAdmin)

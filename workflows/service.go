@@ -15,6 +15,7 @@ import (
 
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // Settings are the parts of the configuration workflows needs.
@@ -58,7 +59,7 @@ type Service struct {
 
 	salt    []byte
 	jobs    *river.Client[*sql.Tx]
-	sources []Source
+	sources []store.Source
 	filing  chan struct{} // slots for filings in a transaction at once
 	signIns *signInGate   // bounds password checks at once
 }
@@ -74,7 +75,7 @@ type Deps struct {
 	Settings Settings
 	Metrics  *Metrics
 	Jobs     JobOptions
-	Sources  []Source // nil: Sources()
+	Sources  []store.Source // nil: Sources()
 	// SignInsAtOnce bounds the sign-ins checking a password at the same
 	// time (0: one per CPU).
 	SignInsAtOnce int
@@ -90,7 +91,7 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 		filing: make(chan struct{}, maxFilingsAtOnce), signIns: newSignInGate(d.SignInsAtOnce, d.SignInWait),
 	}
 	if s.sources == nil {
-		s.sources = Sources()
+		s.sources = store.Sources()
 	}
 	if s.Store == nil {
 		s.Store = s.DB

@@ -34,7 +34,7 @@ var errBadLogin = models.Errorf(models.EUnauthorized,
 // AddStaff creates a staff account. Errors: EInvalid with fields, EConflict
 // when the email is taken.
 func (s *Service) AddStaff(ctx context.Context, in NewStaff) (*models.StaffUser, error) {
-	in.Email, in.Name = NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
+	in.Email, in.Name = models.NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
 	fields := map[string]string{}
 	if !ValidEmail(in.Email) {
 		fields["email"] = "Enter a valid email address."
@@ -80,7 +80,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 		return nil, err
 	}
 	defer release()
-	email = NormalizeEmail(email)
+	email = models.NormalizeEmail(email)
 	// Every account's email is valid; looking up an invalid one (a NUL, say)
 	// would only make PostgreSQL fail the query.
 	if !ValidEmail(email) {

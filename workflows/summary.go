@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // DeletionSummary is what a completed deletion's email tells the customer,
@@ -74,29 +75,29 @@ const (
 )
 
 // keptLine words one kept or anonymized item of an erasure for the customer.
-func keptLine(it PlanItem, years int) (KeptLine, string) {
+func keptLine(it store.PlanItem, years int) (KeptLine, string) {
 	one := it.Count == 1
 	them := pick(one, "it", "them")
 	l := KeptLine{What: RecordLabel(it.Kind, it.Count), Until: untilWords(it)}
 	ground := ""
 	switch it.Kind + "/" + it.Action {
-	case "order/" + ActionAnonymize:
+	case "order/" + store.ActionAnonymize:
 		l.Why = fmt.Sprintf("because tax law requires us to keep order records for %d years", years)
 		l.Removed = "We removed your name, email address, phone number and street address from " + them + "."
 		ground = groundOrders
-	case "order_line/" + ActionKeep:
+	case "order_line/" + store.ActionKeep:
 		l.Why = "with the " + pick(one, "order it belongs", "orders they belong") + " to"
 		l.Removed = pick(one, "It shows", "They show") + " only products, quantities and prices."
 		ground = groundOrders
-	case "product_registration/" + ActionAnonymize:
+	case "product_registration/" + store.ActionAnonymize:
 		l.Why = "because a paid extended warranty on the device is still running, and we must be able to honour it"
 		l.Removed = pick(one, "It is", "They are") + " no longer linked to you."
 		ground = groundWarranty
-	case "extended_warranty/" + ActionAnonymize:
+	case "extended_warranty/" + store.ActionAnonymize:
 		l.Why = "because you paid for " + them + " and " + pick(one, "it is", "they are") + " still running, so we must be able to honour " + them
 		l.Removed = pick(one, "It is", "They are") + " no longer linked to you."
 		ground = groundWarranty
-	case "support_ticket/" + ActionAnonymize:
+	case "support_ticket/" + store.ActionAnonymize:
 		l.Why = "as anonymous statistics only (date, channel and status)"
 		l.Removed = "We removed your email address, the subject and the link to you, so nothing in " + them + " identifies you."
 		ground = groundStats
@@ -107,7 +108,7 @@ func keptLine(it PlanItem, years int) (KeptLine, string) {
 }
 
 // untilWords is the day (or range of days) an item's records are kept until.
-func untilWords(it PlanItem) string {
+func untilWords(it store.PlanItem) string {
 	const day = "2 January 2006"
 	switch {
 	case it.Until == nil:
@@ -136,7 +137,7 @@ func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*Dele
 	years := s.accountingYears()
 	for _, res := range results {
 		for _, it := range res.Items {
-			if it.Action == ActionDelete {
+			if it.Action == store.ActionDelete {
 				what := RecordLabel(it.Kind, it.Count)
 				switch it.Kind { // the other orders are kept: say which went
 				case "order":

@@ -3,6 +3,8 @@ package workflows
 import (
 	"testing"
 	"time"
+
+	"github.com/kactoily/privacydesk/store"
 )
 
 // TestMergeResultsKeepsTheWidestKeptUntilRange proves a deletion resumed
@@ -12,27 +14,27 @@ func TestMergeResultsKeepsTheWidestKeptUntilRange(t *testing.T) {
 	day := func(y int, m time.Month, d int) *time.Time { v := time.Date(y, m, d, 0, 0, 0, 0, time.UTC); return &v }
 	cases := []struct {
 		name          string
-		first, second []PlanItem
+		first, second []store.PlanItem
 		wantFirst     *time.Time
 		wantLast      *time.Time
 		wantWords     string
 	}{
 		{"second run has later orders",
-			[]PlanItem{{Kind: "order", Action: ActionAnonymize, Count: 1, Until: day(2031, 5, 3), UntilFirst: day(2031, 5, 3)}},
-			[]PlanItem{{Kind: "order", Action: ActionAnonymize, Count: 2, Until: day(2032, 3, 12), UntilFirst: day(2032, 1, 1)}},
+			[]store.PlanItem{{Kind: "order", Action: store.ActionAnonymize, Count: 1, Until: day(2031, 5, 3), UntilFirst: day(2031, 5, 3)}},
+			[]store.PlanItem{{Kind: "order", Action: store.ActionAnonymize, Count: 2, Until: day(2032, 3, 12), UntilFirst: day(2032, 1, 1)}},
 			day(2031, 5, 3), day(2032, 3, 12), "3 May 2031 to 12 March 2032"},
 		{"first run kept nothing",
 			nil,
-			[]PlanItem{{Kind: "order", Action: ActionAnonymize, Count: 1, Until: day(2032, 3, 12), UntilFirst: day(2032, 3, 12)}},
+			[]store.PlanItem{{Kind: "order", Action: store.ActionAnonymize, Count: 1, Until: day(2032, 3, 12), UntilFirst: day(2032, 3, 12)}},
 			day(2032, 3, 12), day(2032, 3, 12), "12 March 2032"},
 		{"second run kept nothing more",
-			[]PlanItem{{Kind: "order", Action: ActionAnonymize, Count: 1, Until: day(2032, 3, 12), UntilFirst: day(2032, 3, 12)}},
+			[]store.PlanItem{{Kind: "order", Action: store.ActionAnonymize, Count: 1, Until: day(2032, 3, 12), UntilFirst: day(2032, 3, 12)}},
 			nil,
 			day(2032, 3, 12), day(2032, 3, 12), "12 March 2032"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := mergeResults(sourceOrders, Result{Items: tc.first}, Result{Items: tc.second})
+			got := store.MergeResults(store.SourceOrders, store.Result{Items: tc.first}, store.Result{Items: tc.second})
 			if len(got.Items) != 1 {
 				t.Fatalf("merged items %+v, want one", got.Items)
 			}

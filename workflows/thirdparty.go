@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // ThirdParty is a recipient of customers' data that must be told of a
@@ -51,7 +52,7 @@ func ParseThirdParties(s string) ([]ThirdParty, error) {
 		if len(parts) != 3 && len(parts) != 4 {
 			return nil, fmt.Errorf("third party %q: write Name|email|types or Name|email|types|what they hold", entry)
 		}
-		tp := ThirdParty{Name: strings.TrimSpace(parts[0]), Email: NormalizeEmail(parts[1])}
+		tp := ThirdParty{Name: strings.TrimSpace(parts[0]), Email: models.NormalizeEmail(parts[1])}
 		if len(parts) == 4 {
 			tp.Holds = strings.TrimSpace(parts[3])
 		}
@@ -152,7 +153,7 @@ func (s *Service) notifyThirdParties(ctx context.Context, a NotifyThirdPartiesAr
 		return err
 	}
 	if a.Reason == models.TypeOptOut {
-		if _, err := models.FindStoreCustomer(ctx, s.Store.DB, r.Email); errors.Is(err, models.ErrNotFound) {
+		if _, err := store.FindStoreCustomer(ctx, s.Store.DB, r.Email); errors.Is(err, models.ErrNotFound) {
 			return nil
 		} else if err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+
+	"github.com/kactoily/privacydesk/models"
 )
 
 // tokenBytes is the entropy of every emailed token.
@@ -46,7 +48,7 @@ func ParseToken(s string) (string, bool) {
 // emailHash is the salted hash of a normalized email kept on the suppression list.
 func emailHash(salt []byte, email string) string {
 	m := hmac.New(sha256.New, salt)
-	m.Write([]byte(NormalizeEmail(email)))
+	m.Write([]byte(models.NormalizeEmail(email)))
 	return hex.EncodeToString(m.Sum(nil))
 }
 

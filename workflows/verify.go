@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 var (
@@ -93,7 +94,7 @@ func (s *Service) CheckVerifyLink(ctx context.Context, token string) (*VerifyLin
 		}
 		l.Locked = locked
 		l.TriesLeft = max(MaxProofTries-attempts, 0)
-		p, err := models.FindIdentityProofs(ctx, db, r.Email)
+		p, err := store.FindIdentityProofs(ctx, db, r.Email)
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +167,7 @@ func (s *Service) Verify(ctx context.Context, token, proof string) (*models.Requ
 // answer nor its time tells whether any request is waiting; the job finds
 // them and mails the links. Errors: EInvalid for a bad address.
 func (s *Service) Resend(ctx context.Context, email string) error {
-	email = NormalizeEmail(email)
+	email = models.NormalizeEmail(email)
 	if msg := EmailProblem(email); msg != "" {
 		return &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.",
 			Fields: map[string]string{"email": msg}}

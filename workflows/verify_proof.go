@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // MaxProofTries is how many wrong order numbers or serials a request's
@@ -34,7 +35,7 @@ func needsProofCheck(r *models.Request) bool {
 }
 
 // proofKinds names the kinds of value the proofs accept.
-func proofKinds(p *models.IdentityProofs) []string {
+func proofKinds(p *store.IdentityProofs) []string {
 	var kinds []string
 	if len(p.OrderNumbers) > 0 {
 		kinds = append(kinds, ProofOrderNumber)
@@ -53,7 +54,7 @@ func normalizeProof(v string) string {
 
 // proofMatches reports whether given is one of the proofs' values. It looks
 // at every value, so the time taken does not tell which one came close.
-func proofMatches(p *models.IdentityProofs, given string) bool {
+func proofMatches(p *store.IdentityProofs, given string) bool {
 	g := []byte(normalizeProof(given))
 	if len(g) == 0 {
 		return false
@@ -88,7 +89,7 @@ func (s *Service) checkProof(ctx context.Context, tx *gorm.DB, r *models.Request
 		}
 		return false, err
 	}
-	p, err := models.FindIdentityProofs(ctx, tx, r.Email)
+	p, err := store.FindIdentityProofs(ctx, tx, r.Email)
 	if err != nil || p.Empty() {
 		return false, err
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // demoLogin returns the demo staff login of a role printed at start-up.
@@ -66,7 +66,7 @@ func fileAndVerify(t *testing.T, in *instance, typ, name, email string) (id, tok
 // order number, else first product serial; "" when it asks for nothing.
 func proofFor(t *testing.T, in *instance, email string) string {
 	t.Helper()
-	p, err := models.FindIdentityProofs(context.Background(), openForTest(t, in.DBURL).DB, workflows.NormalizeEmail(email))
+	p, err := store.FindIdentityProofs(context.Background(), openForTest(t, in.DBURL).DB, models.NormalizeEmail(email))
 	if err != nil {
 		t.Fatal(err)
 	}

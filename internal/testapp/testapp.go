@@ -25,6 +25,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -74,7 +75,7 @@ type Options struct {
 	// Sources replaces the store sources records are collected from (nil:
 	// all of them). An empty list collects nothing, so a verified request
 	// stays verified until staff move it on.
-	Sources []workflows.Source
+	Sources []store.Source
 	// SignInsAtOnce bounds the password checks at once (0: one per CPU).
 	SignInsAtOnce int
 	// SignInWait is the longest a sign-in waits for a turn (0: the default).
@@ -219,7 +220,7 @@ func (a *App) Count(t testing.TB, model any) int64 {
 // first product serial), or "" when the button alone confirms.
 func (a *App) IdentityProof(t testing.TB, email string) string {
 	t.Helper()
-	p, err := models.FindIdentityProofs(context.Background(), a.DB.DB, email)
+	p, err := store.FindIdentityProofs(context.Background(), a.DB.DB, email)
 	if err != nil {
 		t.Fatalf("identity proofs: %v", err)
 	}

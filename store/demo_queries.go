@@ -1,10 +1,11 @@
-package models
+package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"github.com/kactoily/privacydesk/models"
 	"gorm.io/gorm"
 )
 
@@ -23,12 +24,12 @@ const StoreBatchSize = 500
 type Filter = func(*gorm.DB) *gorm.DB
 
 // FindStoreCustomer returns the store account with this normalized email,
-// or ErrNotFound.
+// or models.ErrNotFound.
 func FindStoreCustomer(ctx context.Context, db *gorm.DB, email string) (*Customer, error) {
 	var c Customer
 	err := db.WithContext(ctx).Where("email = ?", email).Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
+		return nil, models.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find store customer: %w", err)

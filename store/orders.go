@@ -1,4 +1,4 @@
-package workflows
+package store
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/kactoily/privacydesk/models"
 )
 
 // OrdersSource holds orders placed with the account or as a guest under the
@@ -29,9 +27,10 @@ type OrdersSource struct {
 }
 
 // Name returns "orders".
-func (*OrdersSource) Name() string { return sourceOrders }
+func (*OrdersSource) Name() string { return SourceOrders }
 
-func (o *OrdersSource) years() int {
+// Years is how long orders are kept for the accounts (7 unless set).
+func (o *OrdersSource) Years() int {
 	if o.AccountingYears > 0 {
 		return o.AccountingYears
 	}
@@ -42,7 +41,7 @@ func (o *OrdersSource) policy() policy {
 	return policy{
 		"Facilitate your purchases and deliver the products you request; carry out our contract with you (returns, refunds, warranty); meet our accounting and tax obligations.",
 		fmt.Sprintf("Kept for the legal accounting period (%d years from the order date); "+
-			"if you ask us to delete it earlier, your name, email, phone and street address are removed and the rest is kept until the period ends, then deleted.", o.years()),
+			"if you ask us to delete it earlier, your name, email, phone and street address are removed and the rest is kept until the period ends, then deleted.", o.Years()),
 	}
 }
 
@@ -55,13 +54,13 @@ func (o *OrdersSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit
 	}
 	p := o.policy()
 	out := func(r Record) error { counts[r.Kind]++; return emit(r) }
-	err = models.EachPage(ctx, db, models.PlacedBy(id, email), func(orders []models.Order) error {
+	err = EachPage(ctx, db, PlacedBy(id, email), func(orders []Order) error {
 		for i := range orders {
 			if err := out(orderRecord(p, &orders[i])); err != nil {
 				return err
 			}
 		}
-		return models.EachPage(ctx, db, models.LinesOfOrders(models.IDsOf(orders)), func(lines []models.OrderLine) error {
+		return EachPage(ctx, db, LinesOfOrders(IDsOf(orders)), func(lines []OrderLine) error {
 			for i := range lines {
 				if err := out(orderLineRecord(p, &lines[i])); err != nil {
 					return err
@@ -73,7 +72,7 @@ func (o *OrdersSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit
 	return counts, err
 }
 
-func orderRecord(p policy, o *models.Order) Record {
+func orderRecord(p policy, o *Order) Record {
 	return Record{Kind: "order", ID: o.ID, Fields: []Field{
 		p.field("number", o.Number, CategoryPurchase),
 		p.field("placed_at", o.PlacedAt.UTC(), CategoryPurchase),
@@ -94,7 +93,7 @@ func orderRecord(p policy, o *models.Order) Record {
 	}}
 }
 
-func orderLineRecord(p policy, l *models.OrderLine) Record {
+func orderLineRecord(p policy, l *OrderLine) Record {
 	return Record{Kind: "order_line", ID: l.ID, Fields: []Field{
 		p.field("order_id", l.OrderID, CategoryPurchase),
 		p.field("sku", l.SKU, CategoryPurchase),
@@ -111,14 +110,14 @@ func (o *OrdersSource) PlanErasure(ctx context.Context, db *gorm.DB, s Subject, 
 
 // Erase deletes the subject's orders placed before the accounting period
 // (lines first) and anonymizes the others, one page of at most
-// models.StoreBatchSize orders per transaction.
+// StoreBatchSize orders per transaction.
 func (o *OrdersSource) Erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time) (Result, error) {
 	return o.erase(ctx, db, s, now, false)
 }
 
 func (o *OrdersSource) erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time, dry bool) (Plan, error) {
-	years := o.years()
-	t := newTally(sourceOrders,
+	years := o.Years()
+	t := newTally(SourceOrders,
 		PlanItem{Kind: "order", Action: ActionDelete,
 			Reason: fmt.Sprintf("Older than the %d-year accounting period: deleted with its lines.", years)},
 		PlanItem{Kind: "order_line", Action: ActionDelete,
@@ -136,7 +135,7 @@ func (o *OrdersSource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 		return t.done(), err
 	}
 	cutoff := now.AddDate(-years, 0, 0)
-	err = models.EachPage(ctx, db, models.PlacedBy(id, email), func(orders []models.Order) error {
+	err = EachPage(ctx, db, PlacedBy(id, email), func(orders []Order) error {
 		var old, kept []int64
 		for _, ord := range orders {
 			if ord.PlacedAt.Before(cutoff) {
@@ -167,7 +166,7 @@ func (o *OrdersSource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 		// Lines go first, in their own short statements: an order is only
 		// deleted once it has none left, so a rerun finds what remains.
 		if len(old) > 0 {
-			n, err := models.DeleteInBatches(ctx, db, &models.OrderLine{}, models.LinesOfOrders(old))
+			n, err := DeleteInBatches(ctx, db, &OrderLine{}, LinesOfOrders(old))
 			t.add("order_line", ActionDelete, n)
 			if err != nil {
 				return err
@@ -176,10 +175,10 @@ func (o *OrdersSource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 		var deleted, anonymized int
 		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
-			if deleted, err = models.DeleteRows(ctx, tx, &models.Order{}, old); err != nil {
+			if deleted, err = DeleteRows(ctx, tx, &Order{}, old); err != nil {
 				return err
 			}
-			anonymized, err = models.AnonymizeOrders(ctx, tx, kept, now)
+			anonymized, err = AnonymizeOrders(ctx, tx, kept, now)
 			return err
 		})
 		if err != nil {
@@ -197,5 +196,5 @@ func countLines(ctx context.Context, db *gorm.DB, orderIDs []int64) (int, error)
 	if len(orderIDs) == 0 {
 		return 0, nil
 	}
-	return models.CountRows(ctx, db, &models.OrderLine{}, models.LinesOfOrders(orderIDs))
+	return CountRows(ctx, db, &OrderLine{}, LinesOfOrders(orderIDs))
 }

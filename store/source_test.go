@@ -1,4 +1,4 @@
-package workflows_test
+package store_test
 
 import (
 	"context"
@@ -11,15 +11,15 @@ import (
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 func TestSourcesAreNamedAndOrdered(t *testing.T) {
 	var names, erasure []string
-	for _, s := range workflows.Sources() {
+	for _, s := range store.Sources() {
 		names = append(names, s.Name())
 	}
-	for _, s := range workflows.ErasureOrder(workflows.Sources()) {
+	for _, s := range store.ErasureOrder(store.Sources()) {
 		erasure = append(erasure, s.Name())
 	}
 	if want := []string{"account", "orders", "warranty", "support", "activity"}; !slices.Equal(names, want) {
@@ -53,7 +53,7 @@ func testCollect(t *testing.T, db *gorm.DB) {
 	})
 	t.Run("includes Alex's guest order and guest ticket", func(t *testing.T) { checkAlexGuest(t, db) })
 	t.Run("finds the same records whatever the email's case and spaces", func(t *testing.T) {
-		for _, src := range workflows.Sources() {
+		for _, src := range store.Sources() {
 			_, a := collectAll(t, db, src, demo.AlexMorganEmail)
 			_, b := collectAll(t, db, src, "  Alex.Morgan@EXAMPLE.com ")
 			if len(a) == 0 || !equalIDs(idsOf(a), idsOf(b)) {
@@ -63,8 +63,8 @@ func testCollect(t *testing.T, db *gorm.DB) {
 	})
 	t.Run("an empty customer yields only the account record", func(t *testing.T) {
 		for _, email := range demo.EmptyCustomerEmails() {
-			total := workflows.Counts{}
-			for _, src := range workflows.Sources() {
+			total := store.Counts{}
+			for _, src := range store.Sources() {
 				counts, _ := collectAll(t, db, src, email)
 				for k, n := range counts {
 					total[k] += n
@@ -76,7 +76,7 @@ func testCollect(t *testing.T, db *gorm.DB) {
 		}
 	})
 	t.Run("an unknown email yields nothing and no error", func(t *testing.T) {
-		for _, src := range workflows.Sources() {
+		for _, src := range store.Sources() {
 			counts, recs := collectAll(t, db, src, "nobody.here@example.com")
 			if len(counts) != 0 || len(recs) != 0 {
 				t.Errorf("%s: %v", src.Name(), counts)
@@ -88,8 +88,8 @@ func testCollect(t *testing.T, db *gorm.DB) {
 	t.Run("an emit error stops collection and is returned", func(t *testing.T) {
 		stop := models.Errorf(models.EInternal, "disk full")
 		n := 0
-		_, err := (&workflows.OrdersSource{}).Collect(context.Background(), db, workflows.Subject{Email: demo.HeavyCustomerEmail},
-			func(workflows.Record) error { n++; return stop })
+		_, err := (&store.OrdersSource{}).Collect(context.Background(), db, store.Subject{Email: demo.HeavyCustomerEmail},
+			func(store.Record) error { n++; return stop })
 		if err != stop || n != 1 {
 			t.Errorf("err = %v after %d records, want the emit error after 1", err, n)
 		}
@@ -107,7 +107,7 @@ func checkExactlyTheirs(t *testing.T, db *gorm.DB, email, other string) {
 			}
 		}
 	}
-	for _, src := range workflows.Sources() {
+	for _, src := range store.Sources() {
 		counts, recs := collectAll(t, db, src, email)
 		got := idsOf(recs)
 		for _, kind := range sourceKinds[src.Name()] {
@@ -141,7 +141,7 @@ func checkAlexGuest(t *testing.T, db *gorm.DB) {
 		source string
 		model  any
 		kind   string
-	}{{"orders", &models.Order{}, "order"}, {"support", &models.SupportTicket{}, "support_ticket"}} {
+	}{{"orders", &store.Order{}, "order"}, {"support", &store.SupportTicket{}, "support_ticket"}} {
 		var guest []int64
 		db.Model(kind.model).Where("customer_id IS NULL AND email = ?", demo.AlexMorganEmail).Pluck("id", &guest)
 		if len(guest) == 0 {
@@ -163,12 +163,12 @@ func checkAlexGuest(t *testing.T, db *gorm.DB) {
 
 func checkAgentsRedacted(t *testing.T, db *gorm.DB) {
 	var agents []string
-	if err := db.Model(&models.SupportMessage{}).Distinct("author_name").Where("author_kind = ?", models.AuthorAgent).
+	if err := db.Model(&store.SupportMessage{}).Distinct("author_name").Where("author_kind = ?", store.AuthorAgent).
 		Pluck("author_name", &agents).Error; err != nil || len(agents) == 0 {
 		t.Fatalf("test data: agent names %v, %v", agents, err)
 	}
 	for _, email := range []string{demo.AlexMorganEmail, demo.HeavyCustomerEmail} {
-		_, recs := collectAll(t, db, &workflows.SupportSource{}, email)
+		_, recs := collectAll(t, db, &store.SupportSource{}, email)
 		var agentMsgs, redactedBodies int
 		for _, r := range recs {
 			kind := ""
@@ -176,9 +176,9 @@ func checkAgentsRedacted(t *testing.T, db *gorm.DB) {
 				switch {
 				case f.Name == "author_kind":
 					kind, _ = f.Value.(string)
-				case f.Name == "author_name" && kind == models.AuthorAgent:
+				case f.Name == "author_name" && kind == store.AuthorAgent:
 					agentMsgs++
-					if f.Value != workflows.AgentPlaceholder || !f.Redacted {
+					if f.Value != store.AgentPlaceholder || !f.Redacted {
 						t.Errorf("%s message %d: agent author %v, redacted %v", email, r.ID, f.Value, f.Redacted)
 					}
 				case f.Name == "body" && f.Redacted:
@@ -200,10 +200,10 @@ func checkAgentsRedacted(t *testing.T, db *gorm.DB) {
 }
 
 func checkTagged(t *testing.T, db *gorm.DB) {
-	categories := []string{workflows.CategoryContact, workflows.CategoryAddress, workflows.CategoryPurchase,
-		workflows.CategoryDevice, workflows.CategorySupport, workflows.CategoryUsage}
+	categories := []string{store.CategoryContact, store.CategoryAddress, store.CategoryPurchase,
+		store.CategoryDevice, store.CategorySupport, store.CategoryUsage}
 	fieldsOf := map[string][]string{}
-	for _, src := range workflows.Sources() {
+	for _, src := range store.Sources() {
 		for _, email := range []string{demo.AlexMorganEmail, demo.HeavyCustomerEmail} {
 			_, recs := collectAll(t, db, src, email)
 			for _, r := range recs {
@@ -228,8 +228,8 @@ func checkTagged(t *testing.T, db *gorm.DB) {
 	}
 }
 
-func sourceByName(name string) workflows.Source {
-	for _, s := range workflows.Sources() {
+func sourceByName(name string) store.Source {
+	for _, s := range store.Sources() {
 		if s.Name() == name {
 			return s
 		}

@@ -1,4 +1,4 @@
-package workflows_test
+package store_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // testEraseAlex erases an ordinary customer and compares the store before
@@ -27,9 +27,9 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 	before, othersBefore, whole := tableCounts(t, db), fingerprint(t, db, notAlex), fingerprint(t, db, all)
 	pii := personalStrings(t, db, email, alex)
 
-	plans := map[string]workflows.Plan{}
-	for _, src := range workflows.Sources() {
-		p, err := src.PlanErasure(ctx, db, workflows.Subject{Email: email}, srcNow)
+	plans := map[string]store.Plan{}
+	for _, src := range store.Sources() {
+		p, err := src.PlanErasure(ctx, db, store.Subject{Email: email}, srcNow)
 		if err != nil {
 			t.Fatalf("%s: plan: %v", src.Name(), err)
 		}
@@ -58,7 +58,7 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 		for kind, m := range kindModels {
 			deleted := 0
 			for _, r := range results {
-				deleted += r.Count(kind, workflows.ActionDelete)
+				deleted += r.Count(kind, store.ActionDelete)
 			}
 			table := fmt.Sprintf("%T", m)
 			if after[table] != before[table]-int64(deleted) {
@@ -68,7 +68,7 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 	})
 	t.Run("the customer row is gone and kept rows hold no personal data", func(t *testing.T) {
 		var n int64
-		db.Model(&models.Customer{}).Where("email = ?", email).Count(&n)
+		db.Model(&store.Customer{}).Where("email = ?", email).Count(&n)
 		if n != 0 {
 			t.Fatal("alex's customer row is still there")
 		}
@@ -90,8 +90,8 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 			t.Error("no row was kept: nothing was tested")
 		}
 		var linked int64
-		db.Model(&models.Order{}).Where("id IN ? AND (customer_id IS NOT NULL OR anonymized_at IS NULL OR email NOT LIKE ?)",
-			alex["order"], "erased+order.%@"+models.AnonymizedEmailDomain).Count(&linked)
+		db.Model(&store.Order{}).Where("id IN ? AND (customer_id IS NOT NULL OR anonymized_at IS NULL OR email NOT LIKE ?)",
+			alex["order"], "erased+order.%@"+store.AnonymizedEmailDomain).Count(&linked)
 		if linked != 0 {
 			t.Errorf("%d kept orders are not anonymized", linked)
 		}
@@ -117,7 +117,7 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 		}
 	})
 	t.Run("nothing is found by the email any more", func(t *testing.T) {
-		for _, src := range workflows.Sources() {
+		for _, src := range store.Sources() {
 			if counts, _ := collectAll(t, db, src, email); len(counts) != 0 {
 				t.Errorf("%s still finds %v", src.Name(), counts)
 			}
@@ -128,17 +128,17 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 // personalStrings returns the values that identify the person: email,
 // names, phones and street lines, from their account and orders.
 func personalStrings(t *testing.T, db *gorm.DB, email string, ids map[string][]int64) []string {
-	var c models.Customer
+	var c store.Customer
 	if err := db.Where("email = ?", email).Take(&c).Error; err != nil {
 		t.Fatal(err)
 	}
 	out := []string{email, c.FirstName, c.LastName, c.Phone}
-	var addrs []models.Address
+	var addrs []store.Address
 	db.Where("customer_id = ?", c.ID).Find(&addrs)
 	for _, a := range addrs {
 		out = append(out, a.Line1, a.Phone)
 	}
-	var orders []models.Order
+	var orders []store.Order
 	db.Where("id IN ?", ids["order"]).Find(&orders)
 	for _, o := range orders {
 		out = append(out, o.Phone, o.ShippingName, o.ShippingLine1)
@@ -148,8 +148,8 @@ func personalStrings(t *testing.T, db *gorm.DB, email string, ids map[string][]i
 
 // checkAlexPlan checks the plan against the defaults in DESIGN.md, counted
 // independently from the seeded rows.
-func checkAlexPlan(t *testing.T, db *gorm.DB, plans map[string]workflows.Plan, alex map[string][]int64) {
-	var orders []models.Order
+func checkAlexPlan(t *testing.T, db *gorm.DB, plans map[string]store.Plan, alex map[string][]int64) {
+	var orders []store.Order
 	db.Where("id IN ?", alex["order"]).Find(&orders)
 	var recent int
 	for _, o := range orders {
@@ -157,7 +157,7 @@ func checkAlexPlan(t *testing.T, db *gorm.DB, plans map[string]workflows.Plan, a
 			recent++
 		}
 	}
-	var ws []models.ExtendedWarranty
+	var ws []store.ExtendedWarranty
 	db.Where("id IN ?", alex["extended_warranty"]).Find(&ws)
 	active, activeRegs := 0, map[int64]bool{}
 	for _, w := range ws {
@@ -171,20 +171,20 @@ func checkAlexPlan(t *testing.T, db *gorm.DB, plans map[string]workflows.Plan, a
 		source, kind, action string
 		want                 int
 	}{
-		{"account", "customer", workflows.ActionDelete, 1},
-		{"account", "address", workflows.ActionDelete, n("address")},
-		{"account", "marketing_preference", workflows.ActionDelete, n("marketing_preference")},
-		{"account", "consent_choice", workflows.ActionDelete, n("consent_choice")},
-		{"orders", "order", workflows.ActionAnonymize, recent},
-		{"orders", "order", workflows.ActionDelete, n("order") - recent},
-		{"warranty", "extended_warranty", workflows.ActionAnonymize, active},
-		{"warranty", "extended_warranty", workflows.ActionDelete, n("extended_warranty") - active},
-		{"warranty", "product_registration", workflows.ActionAnonymize, len(activeRegs)},
-		{"warranty", "product_registration", workflows.ActionDelete, n("product_registration") - len(activeRegs)},
-		{"support", "support_ticket", workflows.ActionAnonymize, n("support_ticket")},
-		{"support", "support_message", workflows.ActionDelete, n("support_message")},
-		{"support", "attachment", workflows.ActionDelete, n("attachment")},
-		{"activity", "page_view", workflows.ActionDelete, n("page_view")},
+		{"account", "customer", store.ActionDelete, 1},
+		{"account", "address", store.ActionDelete, n("address")},
+		{"account", "marketing_preference", store.ActionDelete, n("marketing_preference")},
+		{"account", "consent_choice", store.ActionDelete, n("consent_choice")},
+		{"orders", "order", store.ActionAnonymize, recent},
+		{"orders", "order", store.ActionDelete, n("order") - recent},
+		{"warranty", "extended_warranty", store.ActionAnonymize, active},
+		{"warranty", "extended_warranty", store.ActionDelete, n("extended_warranty") - active},
+		{"warranty", "product_registration", store.ActionAnonymize, len(activeRegs)},
+		{"warranty", "product_registration", store.ActionDelete, n("product_registration") - len(activeRegs)},
+		{"support", "support_ticket", store.ActionAnonymize, n("support_ticket")},
+		{"support", "support_message", store.ActionDelete, n("support_message")},
+		{"support", "attachment", store.ActionDelete, n("attachment")},
+		{"activity", "page_view", store.ActionDelete, n("page_view")},
 	} {
 		if got := plans[c.source].Count(c.kind, c.action); got != c.want {
 			t.Errorf("%s: %s %s %d, want %d", c.source, c.action, c.kind, got, c.want)
@@ -209,8 +209,8 @@ func testEraseAccountFirst(t *testing.T, f *storeFixture) {
 	db := f.db
 	ctx := context.Background()
 	snap := fingerprint(t, db, all)
-	subject := workflows.Subject{Email: demo.JaneDoeEmail}
-	res, err := (&workflows.AccountSource{}).Erase(ctx, db, subject, srcNow)
+	subject := store.Subject{Email: demo.JaneDoeEmail}
+	res, err := (&store.AccountSource{}).Erase(ctx, db, subject, srcNow)
 	if models.ErrorCode(err) != models.EConflict || len(res.Items) != 0 {
 		t.Fatalf("erasing the account first: %+v, %v; want a conflict and nothing done", res, err)
 	}
@@ -231,9 +231,9 @@ func testEraseInterrupted(t *testing.T, f *storeFixture) {
 	db, w := f.db, f.watch
 	w.reset()
 	email := demo.HeavyCustomerEmail
-	subject := workflows.Subject{Email: email}
-	plans := map[string]workflows.Plan{}
-	for _, src := range workflows.Sources() {
+	subject := store.Subject{Email: email}
+	plans := map[string]store.Plan{}
+	for _, src := range store.Sources() {
 		p, err := src.PlanErasure(context.Background(), db, subject, srcNow)
 		if err != nil {
 			t.Fatal(err)
@@ -242,9 +242,9 @@ func testEraseInterrupted(t *testing.T, f *storeFixture) {
 	}
 	// Erase source by source, noting which writes each one makes, so
 	// the run can be cut inside every source.
-	results := map[string]workflows.Result{}
+	results := map[string]store.Result{}
 	var cuts []int64
-	for _, src := range workflows.ErasureOrder(workflows.Sources()) {
+	for _, src := range store.ErasureOrder(store.Sources()) {
 		first := w.writes.Load() + 1
 		res, err := src.Erase(context.Background(), db, subject, srcNow)
 		if err != nil {
@@ -259,13 +259,13 @@ func testEraseInterrupted(t *testing.T, f *storeFixture) {
 	if !reflect.DeepEqual(plans, results) {
 		t.Errorf("heavy customer:\nplan   %+v\nresult %+v", plans, results)
 	}
-	if plans["orders"].Count("order", workflows.ActionDelete) == 0 || plans["orders"].Count("order", workflows.ActionAnonymize) == 0 {
+	if plans["orders"].Count("order", store.ActionDelete) == 0 || plans["orders"].Count("order", store.ActionAnonymize) == 0 {
 		t.Errorf("test data: the heavy customer should have orders both older and younger than 7 years: %+v", plans["orders"])
 	}
 	writes := w.writes.Load()
 	t.Logf("%d write statements; at most %d rows read and %d changed by one statement", writes, w.maxRead.Load(), w.maxWritten.Load())
-	if w.maxRead.Load() > models.StoreBatchSize || w.maxWritten.Load() > models.StoreBatchSize {
-		t.Errorf("a statement touched more than %d rows", models.StoreBatchSize)
+	if w.maxRead.Load() > store.StoreBatchSize || w.maxWritten.Load() > store.StoreBatchSize {
+		t.Errorf("a statement touched more than %d rows", store.StoreBatchSize)
 	}
 	want, wantCounts := fingerprint(t, db, all), tableCounts(t, db)
 

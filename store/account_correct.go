@@ -1,4 +1,4 @@
-package workflows
+package store
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func (a *AccountSource) Correct(ctx context.Context, db *gorm.DB, s Subject, fie
 		return "", err
 	}
 	if c == nil && field == models.FieldEmail {
-		if _, err := models.FindStoreCustomer(ctx, db, NormalizeEmail(value)); err == nil {
+		if _, err := FindStoreCustomer(ctx, db, models.NormalizeEmail(value)); err == nil {
 			return "changed", nil // applied by an earlier run
 		}
 	}
@@ -52,14 +52,14 @@ func (a *AccountSource) Correct(ctx context.Context, db *gorm.DB, s Subject, fie
 		}
 		set["first_name"], set["last_name"] = first, last
 	case models.FieldEmail:
-		set["email"] = NormalizeEmail(value)
+		set["email"] = models.NormalizeEmail(value)
 	case models.FieldPhone:
 		set["phone"] = value
 	default:
 		return "not held here", nil
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return tx.Model(&models.Customer{}).Where("id = ?", c.ID).Updates(set).Error
+		return tx.Model(&Customer{}).Where("id = ?", c.ID).Updates(set).Error
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return "not changed: another account already uses this email address", nil

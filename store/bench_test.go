@@ -1,4 +1,4 @@
-package workflows_test
+package store_test
 
 import (
 	"context"
@@ -11,8 +11,7 @@ import (
 
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testdb"
-	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // testCollectHeavy collects the heavy customer's thousands of records and
@@ -25,7 +24,7 @@ func testCollectHeavy(t *testing.T, f *storeFixture) {
 	w.reset()
 	peak, stop := sampleHeap()
 	start := time.Now()
-	total := collectDiscarding(t, db, func(src workflows.Source, counts workflows.Counts) {
+	total := collectDiscarding(t, db, func(src store.Source, counts store.Counts) {
 		for _, kind := range sourceKinds[src.Name()] {
 			if counts[kind] != len(want[kind]) {
 				t.Errorf("%s: %d %s records, want %d", src.Name(), counts[kind], kind, len(want[kind]))
@@ -39,18 +38,18 @@ func testCollectHeavy(t *testing.T, f *storeFixture) {
 	if total < 15000 {
 		t.Errorf("only %d records: the heavy customer is not heavy", total)
 	}
-	if n := w.maxRead.Load(); n > models.StoreBatchSize {
-		t.Errorf("a query returned %d rows, more than a page of %d", n, models.StoreBatchSize)
+	if n := w.maxRead.Load(); n > store.StoreBatchSize {
+		t.Errorf("a query returned %d rows, more than a page of %d", n, store.StoreBatchSize)
 	}
 }
 
 // collectDiscarding collects the heavy customer from every source, keeping
 // no record, and returns how many there were.
-func collectDiscarding(t testing.TB, db *gorm.DB, check func(workflows.Source, workflows.Counts)) int {
+func collectDiscarding(t testing.TB, db *gorm.DB, check func(store.Source, store.Counts)) int {
 	total := 0
-	for _, src := range workflows.Sources() {
-		counts, err := src.Collect(context.Background(), db, workflows.Subject{Email: demo.HeavyCustomerEmail},
-			func(workflows.Record) error { return nil })
+	for _, src := range store.Sources() {
+		counts, err := src.Collect(context.Background(), db, store.Subject{Email: demo.HeavyCustomerEmail},
+			func(store.Record) error { return nil })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package workflows
+package store
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 type AccountSource struct{}
 
 // Name returns "account".
-func (*AccountSource) Name() string { return sourceAccount }
+func (*AccountSource) Name() string { return SourceAccount }
 
 var (
 	customerPolicy = policy{
@@ -58,7 +58,7 @@ func (a *AccountSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emi
 	if err := out(customerRecord(c)); err != nil {
 		return counts, err
 	}
-	err = models.EachPage(ctx, db, models.OwnedBy(id), func(page []models.Address) error {
+	err = EachPage(ctx, db, OwnedBy(id), func(page []Address) error {
 		for i := range page {
 			if err := out(addressRecord(&page[i])); err != nil {
 				return err
@@ -69,7 +69,7 @@ func (a *AccountSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emi
 	if err != nil {
 		return counts, err
 	}
-	err = models.EachPage(ctx, db, models.OwnedBy(id), func(page []models.MarketingPreference) error {
+	err = EachPage(ctx, db, OwnedBy(id), func(page []MarketingPreference) error {
 		for i := range page {
 			if err := out(preferenceRecord(&page[i])); err != nil {
 				return err
@@ -80,7 +80,7 @@ func (a *AccountSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emi
 	if err != nil {
 		return counts, err
 	}
-	err = models.EachPage(ctx, db, models.OwnedBy(id), func(page []models.ConsentChoice) error {
+	err = EachPage(ctx, db, OwnedBy(id), func(page []ConsentChoice) error {
 		for i := range page {
 			if err := out(consentRecord(&page[i])); err != nil {
 				return err
@@ -91,7 +91,7 @@ func (a *AccountSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emi
 	return counts, err
 }
 
-func customerRecord(c *models.Customer) Record {
+func customerRecord(c *Customer) Record {
 	p := customerPolicy
 	return Record{Kind: "customer", ID: c.ID, Fields: []Field{
 		p.field("email", c.Email, CategoryContact),
@@ -105,7 +105,7 @@ func customerRecord(c *models.Customer) Record {
 	}}
 }
 
-func addressRecord(a *models.Address) Record {
+func addressRecord(a *Address) Record {
 	p := addressPolicy
 	return Record{Kind: "address", ID: a.ID, Fields: []Field{
 		p.field("kind", a.Kind, CategoryAddress),
@@ -120,7 +120,7 @@ func addressRecord(a *models.Address) Record {
 	}}
 }
 
-func preferenceRecord(m *models.MarketingPreference) Record {
+func preferenceRecord(m *MarketingPreference) Record {
 	p := preferencePolicy
 	return Record{Kind: "marketing_preference", ID: m.ID, Fields: []Field{
 		p.field("email_marketing", m.EmailMarketing, CategoryContact),
@@ -132,7 +132,7 @@ func preferenceRecord(m *models.MarketingPreference) Record {
 	}}
 }
 
-func consentRecord(c *models.ConsentChoice) Record {
+func consentRecord(c *ConsentChoice) Record {
 	p := consentPolicy
 	return Record{Kind: "consent_choice", ID: c.ID, Fields: []Field{
 		p.field("category", c.Category, CategoryUsage),
@@ -160,7 +160,7 @@ func (a *AccountSource) Erase(ctx context.Context, db *gorm.DB, s Subject, _ tim
 }
 
 func (a *AccountSource) erase(ctx context.Context, db *gorm.DB, s Subject, dry bool) (Plan, error) {
-	t := newTally(sourceAccount,
+	t := newTally(SourceAccount,
 		PlanItem{Kind: "consent_choice", Action: ActionDelete, Reason: eraseReason},
 		PlanItem{Kind: "address", Action: ActionDelete, Reason: eraseReason},
 		PlanItem{Kind: "marketing_preference", Action: ActionDelete, Reason: eraseReason},
@@ -175,13 +175,13 @@ func (a *AccountSource) erase(ctx context.Context, db *gorm.DB, s Subject, dry b
 		kind  string
 		model any
 	}{
-		{"consent_choice", &models.ConsentChoice{}},
-		{"address", &models.Address{}},
-		{"marketing_preference", &models.MarketingPreference{}},
+		{"consent_choice", &ConsentChoice{}},
+		{"address", &Address{}},
+		{"marketing_preference", &MarketingPreference{}},
 	}
 	if dry {
 		for _, c := range children {
-			n, err := models.CountRows(ctx, db, c.model, models.OwnedBy(id))
+			n, err := CountRows(ctx, db, c.model, OwnedBy(id))
 			if err != nil {
 				return t.done(), err
 			}
@@ -194,7 +194,7 @@ func (a *AccountSource) erase(ctx context.Context, db *gorm.DB, s Subject, dry b
 		return t.done(), err
 	}
 	for _, c := range children {
-		n, err := models.DeleteInBatches(ctx, db, c.model, models.OwnedBy(id))
+		n, err := DeleteInBatches(ctx, db, c.model, OwnedBy(id))
 		t.add(c.kind, ActionDelete, n)
 		if err != nil {
 			return t.done(), err
@@ -207,7 +207,7 @@ func (a *AccountSource) erase(ctx context.Context, db *gorm.DB, s Subject, dry b
 		if err := checkUnlinked(ctx, tx, id); err != nil {
 			return err
 		}
-		deleted, err = models.DeleteRows(ctx, tx, &models.Customer{}, []int64{id})
+		deleted, err = DeleteRows(ctx, tx, &Customer{}, []int64{id})
 		return err
 	})
 	if err != nil {
@@ -220,7 +220,7 @@ func (a *AccountSource) erase(ctx context.Context, db *gorm.DB, s Subject, dry b
 // checkUnlinked returns an EConflict error naming the tables that still
 // link to the customer.
 func checkUnlinked(ctx context.Context, db *gorm.DB, customerID int64) error {
-	linked, err := models.LinkedRows(ctx, db, customerID)
+	linked, err := LinkedRows(ctx, db, customerID)
 	if err != nil || len(linked) == 0 {
 		return err
 	}

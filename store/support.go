@@ -1,4 +1,4 @@
-package workflows
+package store
 
 import (
 	"cmp"
@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/kactoily/privacydesk/models"
 )
 
 // SupportSource holds support tickets of the account or written as a guest
@@ -24,7 +22,7 @@ import (
 // and its author name is personal data too. Attachment files are deleted
 // first through DeleteFiles. A ticket keeps only anonymous metadata:
 // status, channel and dates; its email is replaced by an address at
-// models.AnonymizedEmailDomain, its subject blanked, its customer link
+// AnonymizedEmailDomain, its subject blanked, its customer link
 // removed and AnonymizedAt set.
 type SupportSource struct {
 	// DeleteFiles deletes attachment files from object storage by storage
@@ -38,7 +36,7 @@ type SupportSource struct {
 const AgentPlaceholder = "Kactoily support"
 
 // Name returns "support".
-func (*SupportSource) Name() string { return sourceSupport }
+func (*SupportSource) Name() string { return SourceSupport }
 
 var supportPolicy = policy{
 	"Assist you with customer support, returns and warranty claims.",
@@ -54,9 +52,9 @@ func (*SupportSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit 
 		return counts, err
 	}
 	out := func(r Record) error { counts[r.Kind]++; return emit(r) }
-	err = models.EachPage(ctx, db, models.PlacedBy(id, email), func(tickets []models.SupportTicket) error {
-		ids := models.IDsOf(tickets)
-		agents, err := models.AgentNamesOfTickets(ctx, db, ids)
+	err = EachPage(ctx, db, PlacedBy(id, email), func(tickets []SupportTicket) error {
+		ids := IDsOf(tickets)
+		agents, err := AgentNamesOfTickets(ctx, db, ids)
 		if err != nil {
 			return err
 		}
@@ -66,14 +64,14 @@ func (*SupportSource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit 
 				return err
 			}
 		}
-		return models.EachPage(ctx, db, models.MessagesOfTickets(ids), func(msgs []models.SupportMessage) error {
+		return EachPage(ctx, db, MessagesOfTickets(ids), func(msgs []SupportMessage) error {
 			for i := range msgs {
 				if err := out(messageRecord(red, &msgs[i])); err != nil {
 					return err
 				}
 			}
-			filter := models.AttachmentsOfMessages(models.IDsOf(msgs))
-			return models.EachPage(ctx, db, filter, func(atts []models.Attachment) error {
+			filter := AttachmentsOfMessages(IDsOf(msgs))
+			return EachPage(ctx, db, filter, func(atts []Attachment) error {
 				for i := range atts {
 					if err := out(attachmentRecord(&atts[i])); err != nil {
 						return err
@@ -108,7 +106,7 @@ func (rd redactor) text(p policy, name, v, category string) Field {
 	return f
 }
 
-func ticketRecord(rd redactor, t *models.SupportTicket) Record {
+func ticketRecord(rd redactor, t *SupportTicket) Record {
 	p := supportPolicy
 	return Record{Kind: "support_ticket", ID: t.ID, Fields: []Field{
 		p.field("email", t.Email, CategoryContact),
@@ -120,10 +118,10 @@ func ticketRecord(rd redactor, t *models.SupportTicket) Record {
 	}}
 }
 
-func messageRecord(rd redactor, m *models.SupportMessage) Record {
+func messageRecord(rd redactor, m *SupportMessage) Record {
 	p := supportPolicy
 	author := p.field("author_name", m.AuthorName, CategorySupport)
-	if m.AuthorKind == models.AuthorAgent {
+	if m.AuthorKind == AuthorAgent {
 		author.Value, author.Redacted = AgentPlaceholder, true
 	}
 	return Record{Kind: "support_message", ID: m.ID, Fields: []Field{
@@ -135,7 +133,7 @@ func messageRecord(rd redactor, m *models.SupportMessage) Record {
 	}}
 }
 
-func attachmentRecord(a *models.Attachment) Record {
+func attachmentRecord(a *Attachment) Record {
 	p := supportPolicy
 	return Record{Kind: "attachment", ID: a.ID, Fields: []Field{
 		p.field("message_id", a.MessageID, CategorySupport),
@@ -154,14 +152,14 @@ func (ss *SupportSource) PlanErasure(ctx context.Context, db *gorm.DB, s Subject
 
 // Erase deletes the attachments (files, then rows) and messages of the
 // subject's tickets, then anonymizes the tickets, each statement changing at
-// most models.StoreBatchSize rows. A ticket is anonymized only once its
+// most StoreBatchSize rows. A ticket is anonymized only once its
 // messages are gone, so a rerun after an interruption finds what is left.
 func (ss *SupportSource) Erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time) (Result, error) {
 	return ss.erase(ctx, db, s, now, false)
 }
 
 func (ss *SupportSource) erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time, dry bool) (Plan, error) {
-	t := newTally(sourceSupport,
+	t := newTally(SourceSupport,
 		PlanItem{Kind: "support_message", Action: ActionDelete, Reason: eraseReason},
 		PlanItem{Kind: "attachment", Action: ActionDelete, Reason: eraseReason},
 		PlanItem{Kind: "support_ticket", Action: ActionAnonymize, Reason: "Date, channel and status kept as " +
@@ -172,14 +170,14 @@ func (ss *SupportSource) erase(ctx context.Context, db *gorm.DB, s Subject, now 
 	if err != nil {
 		return t.done(), err
 	}
-	err = models.EachPage(ctx, db, models.PlacedBy(id, email), func(tickets []models.SupportTicket) error {
-		ids := models.IDsOf(tickets)
+	err = EachPage(ctx, db, PlacedBy(id, email), func(tickets []SupportTicket) error {
+		ids := IDsOf(tickets)
 		if dry {
-			atts, err := models.CountRows(ctx, db, &models.Attachment{}, models.AttachmentsOfTickets(ids))
+			atts, err := CountRows(ctx, db, &Attachment{}, AttachmentsOfTickets(ids))
 			if err != nil {
 				return err
 			}
-			msgs, err := models.CountRows(ctx, db, &models.SupportMessage{}, models.MessagesOfTickets(ids))
+			msgs, err := CountRows(ctx, db, &SupportMessage{}, MessagesOfTickets(ids))
 			if err != nil {
 				return err
 			}
@@ -188,7 +186,7 @@ func (ss *SupportSource) erase(ctx context.Context, db *gorm.DB, s Subject, now 
 			t.add("support_ticket", ActionAnonymize, len(tickets))
 			return nil
 		}
-		err := models.EachPage(ctx, db, models.AttachmentsOfTickets(ids), func(atts []models.Attachment) error {
+		err := EachPage(ctx, db, AttachmentsOfTickets(ids), func(atts []Attachment) error {
 			if ss.DeleteFiles != nil {
 				keys := make([]string, len(atts))
 				for i, a := range atts {
@@ -198,19 +196,19 @@ func (ss *SupportSource) erase(ctx context.Context, db *gorm.DB, s Subject, now 
 					return err
 				}
 			}
-			n, err := models.DeleteRows(ctx, db, &models.Attachment{}, models.IDsOf(atts))
+			n, err := DeleteRows(ctx, db, &Attachment{}, IDsOf(atts))
 			t.add("attachment", ActionDelete, n)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		n, err := models.DeleteInBatches(ctx, db, &models.SupportMessage{}, models.MessagesOfTickets(ids))
+		n, err := DeleteInBatches(ctx, db, &SupportMessage{}, MessagesOfTickets(ids))
 		t.add("support_message", ActionDelete, n)
 		if err != nil {
 			return err
 		}
-		n, err = models.AnonymizeTickets(ctx, db, ids, now)
+		n, err = AnonymizeTickets(ctx, db, ids, now)
 		t.add("support_ticket", ActionAnonymize, n)
 		return err
 	})

@@ -1,4 +1,4 @@
-package models
+package store
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kactoily/privacydesk/models"
 	"gorm.io/gorm"
 )
 
@@ -24,12 +25,12 @@ func ApplyOptOut(ctx context.Context, tx *gorm.DB, email, scope string, now time
 	var prefCols []string
 	var consent string
 	switch scope {
-	case ScopeMarketingEmail:
+	case models.ScopeMarketingEmail:
 		prefCols = []string{"email_marketing"}
-	case ScopeSaleSharing:
+	case models.ScopeSaleSharing:
 		prefCols = []string{"sale_sharing", "personalized_ads"}
 		consent = ConsentAdvertising
-	case ScopeAnalytics:
+	case models.ScopeAnalytics:
 		prefCols = []string{"analytics"}
 		consent = ConsentAnalytics
 	default:

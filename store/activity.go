@@ -1,12 +1,10 @@
-package workflows
+package store
 
 import (
 	"context"
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/kactoily/privacydesk/models"
 )
 
 // ActivitySource holds device and visit records: the page views made while
@@ -22,7 +20,7 @@ import (
 type ActivitySource struct{}
 
 // Name returns "activity".
-func (*ActivitySource) Name() string { return sourceActivity }
+func (*ActivitySource) Name() string { return SourceActivity }
 
 var activityPolicy = policy{
 	"Administer, secure and improve the website (troubleshooting, statistics); help you navigate it; " +
@@ -37,7 +35,7 @@ func (*ActivitySource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit
 	if err != nil || id == 0 {
 		return counts, err
 	}
-	err = models.EachPage(ctx, db, models.OwnedBy(id), func(page []models.ActivityRecord) error {
+	err = EachPage(ctx, db, OwnedBy(id), func(page []ActivityRecord) error {
 		for i := range page {
 			counts["page_view"]++
 			if err := emit(activityRecord(&page[i])); err != nil {
@@ -49,7 +47,7 @@ func (*ActivitySource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit
 	return counts, err
 }
 
-func activityRecord(a *models.ActivityRecord) Record {
+func activityRecord(a *ActivityRecord) Record {
 	p := activityPolicy
 	return Record{Kind: "page_view", ID: a.ID, Fields: []Field{
 		p.field("occurred_at", a.OccurredAt.UTC(), CategoryUsage),
@@ -68,22 +66,22 @@ func (a *ActivitySource) PlanErasure(ctx context.Context, db *gorm.DB, s Subject
 	return a.erase(ctx, db, s, true)
 }
 
-// Erase deletes the subject's page views, models.StoreBatchSize per statement.
+// Erase deletes the subject's page views, StoreBatchSize per statement.
 func (a *ActivitySource) Erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time) (Result, error) {
 	return a.erase(ctx, db, s, false)
 }
 
 func (*ActivitySource) erase(ctx context.Context, db *gorm.DB, s Subject, dry bool) (Plan, error) {
-	t := newTally(sourceActivity, PlanItem{Kind: "page_view", Action: ActionDelete, Reason: eraseReason})
+	t := newTally(SourceActivity, PlanItem{Kind: "page_view", Action: ActionDelete, Reason: eraseReason})
 	_, id, err := findPerson(ctx, db, s)
 	if err != nil || id == 0 {
 		return t.done(), err
 	}
 	var n int
 	if dry {
-		n, err = models.CountRows(ctx, db, &models.ActivityRecord{}, models.OwnedBy(id))
+		n, err = CountRows(ctx, db, &ActivityRecord{}, OwnedBy(id))
 	} else {
-		n, err = models.DeleteInBatches(ctx, db, &models.ActivityRecord{}, models.OwnedBy(id))
+		n, err = DeleteInBatches(ctx, db, &ActivityRecord{}, OwnedBy(id))
 	}
 	t.add("page_view", ActionDelete, n)
 	return t.done(), err

@@ -1,10 +1,11 @@
-package models
+package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"github.com/kactoily/privacydesk/models"
 	"gorm.io/gorm"
 )
 
@@ -33,7 +34,7 @@ func FindIdentityProofs(ctx context.Context, db *gorm.DB, email string) (*Identi
 	switch {
 	case err == nil:
 		customerID = c.ID
-	case !errors.Is(err, ErrNotFound):
+	case !errors.Is(err, models.ErrNotFound):
 		return nil, err
 	}
 	p := &IdentityProofs{}

@@ -1,4 +1,4 @@
-package workflows_test
+package store_test
 
 import (
 	"context"
@@ -16,8 +16,7 @@ import (
 
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testdb"
-	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // srcNow is the fixed clock of the source tests; the demo store is seeded
@@ -36,18 +35,18 @@ func seededStore(t testing.TB, dialect string) *gorm.DB {
 
 // kindModels maps every record kind to the store model it is read from.
 var kindModels = map[string]any{
-	"customer":             &models.Customer{},
-	"address":              &models.Address{},
-	"marketing_preference": &models.MarketingPreference{},
-	"consent_choice":       &models.ConsentChoice{},
-	"order":                &models.Order{},
-	"order_line":           &models.OrderLine{},
-	"product_registration": &models.ProductRegistration{},
-	"extended_warranty":    &models.ExtendedWarranty{},
-	"support_ticket":       &models.SupportTicket{},
-	"support_message":      &models.SupportMessage{},
-	"attachment":           &models.Attachment{},
-	"page_view":            &models.ActivityRecord{},
+	"customer":             &store.Customer{},
+	"address":              &store.Address{},
+	"marketing_preference": &store.MarketingPreference{},
+	"consent_choice":       &store.ConsentChoice{},
+	"order":                &store.Order{},
+	"order_line":           &store.OrderLine{},
+	"product_registration": &store.ProductRegistration{},
+	"extended_warranty":    &store.ExtendedWarranty{},
+	"support_ticket":       &store.SupportTicket{},
+	"support_message":      &store.SupportMessage{},
+	"attachment":           &store.Attachment{},
+	"page_view":            &store.ActivityRecord{},
 }
 
 // sourceKinds lists the record kinds of each source.
@@ -65,7 +64,7 @@ var sourceKinds = map[string][]string{
 func ownedQueries(t testing.TB, db *gorm.DB, email string) map[string]*gorm.DB {
 	t.Helper()
 	var cids []int64
-	if err := db.Model(&models.Customer{}).Where("email = ?", email).Pluck("id", &cids).Error; err != nil {
+	if err := db.Model(&store.Customer{}).Where("email = ?", email).Pluck("id", &cids).Error; err != nil {
 		t.Fatal(err)
 	}
 	var cid int64 // 0 matches no row
@@ -76,22 +75,22 @@ func ownedQueries(t testing.TB, db *gorm.DB, email string) map[string]*gorm.DB {
 	placed := func(m any) *gorm.DB {
 		return db.Model(m).Select("id").Where("customer_id = ? OR (customer_id IS NULL AND email = ?)", cid, email)
 	}
-	messages := db.Model(&models.SupportMessage{}).Select("id").Where("ticket_id IN (?)", placed(&models.SupportTicket{}))
+	messages := db.Model(&store.SupportMessage{}).Select("id").Where("ticket_id IN (?)", placed(&store.SupportTicket{}))
 	rowsOf := func(m any) *gorm.DB { return db.Model(m) }
 	return map[string]*gorm.DB{
-		"customer":             rowsOf(&models.Customer{}).Where("id = ?", cid),
-		"address":              rowsOf(&models.Address{}).Where("customer_id = ?", cid),
-		"marketing_preference": rowsOf(&models.MarketingPreference{}).Where("customer_id = ?", cid),
-		"consent_choice":       rowsOf(&models.ConsentChoice{}).Where("customer_id = ?", cid),
-		"order":                rowsOf(&models.Order{}).Where("id IN (?)", placed(&models.Order{})),
-		"order_line":           rowsOf(&models.OrderLine{}).Where("order_id IN (?)", placed(&models.Order{})),
-		"product_registration": rowsOf(&models.ProductRegistration{}).Where("customer_id = ?", cid),
-		"extended_warranty": rowsOf(&models.ExtendedWarranty{}).
-			Where("registration_id IN (?)", byCustomer(&models.ProductRegistration{})),
-		"support_ticket":  rowsOf(&models.SupportTicket{}).Where("id IN (?)", placed(&models.SupportTicket{})),
-		"support_message": rowsOf(&models.SupportMessage{}).Where("id IN (?)", messages),
-		"attachment":      rowsOf(&models.Attachment{}).Where("message_id IN (?)", messages),
-		"page_view":       rowsOf(&models.ActivityRecord{}).Where("customer_id = ?", cid),
+		"customer":             rowsOf(&store.Customer{}).Where("id = ?", cid),
+		"address":              rowsOf(&store.Address{}).Where("customer_id = ?", cid),
+		"marketing_preference": rowsOf(&store.MarketingPreference{}).Where("customer_id = ?", cid),
+		"consent_choice":       rowsOf(&store.ConsentChoice{}).Where("customer_id = ?", cid),
+		"order":                rowsOf(&store.Order{}).Where("id IN (?)", placed(&store.Order{})),
+		"order_line":           rowsOf(&store.OrderLine{}).Where("order_id IN (?)", placed(&store.Order{})),
+		"product_registration": rowsOf(&store.ProductRegistration{}).Where("customer_id = ?", cid),
+		"extended_warranty": rowsOf(&store.ExtendedWarranty{}).
+			Where("registration_id IN (?)", byCustomer(&store.ProductRegistration{})),
+		"support_ticket":  rowsOf(&store.SupportTicket{}).Where("id IN (?)", placed(&store.SupportTicket{})),
+		"support_message": rowsOf(&store.SupportMessage{}).Where("id IN (?)", messages),
+		"attachment":      rowsOf(&store.Attachment{}).Where("message_id IN (?)", messages),
+		"page_view":       rowsOf(&store.ActivityRecord{}).Where("customer_id = ?", cid),
 	}
 }
 
@@ -113,11 +112,11 @@ func ownedIDs(t testing.TB, db *gorm.DB, email string) map[string][]int64 {
 }
 
 // collectAll runs Collect on src and returns the counts and the records.
-func collectAll(t testing.TB, db *gorm.DB, src workflows.Source, email string) (workflows.Counts, []workflows.Record) {
+func collectAll(t testing.TB, db *gorm.DB, src store.Source, email string) (store.Counts, []store.Record) {
 	t.Helper()
-	var recs []workflows.Record
-	counts, err := src.Collect(context.Background(), db, workflows.Subject{Email: email},
-		func(r workflows.Record) error { recs = append(recs, r); return nil })
+	var recs []store.Record
+	counts, err := src.Collect(context.Background(), db, store.Subject{Email: email},
+		func(r store.Record) error { recs = append(recs, r); return nil })
 	if err != nil {
 		t.Fatalf("%s: collect %s: %v", src.Name(), email, err)
 	}
@@ -125,7 +124,7 @@ func collectAll(t testing.TB, db *gorm.DB, src workflows.Source, email string) (
 }
 
 // idsOf groups the records' ids by kind, sorted.
-func idsOf(recs []workflows.Record) map[string][]int64 {
+func idsOf(recs []store.Record) map[string][]int64 {
 	out := map[string][]int64{}
 	for _, r := range recs {
 		out[r.Kind] = append(out[r.Kind], r.ID)
@@ -138,10 +137,10 @@ func idsOf(recs []workflows.Record) map[string][]int64 {
 
 // eraseAll erases the person from every source in ErasureOrder and returns
 // the results by source name; it stops at the first error.
-func eraseAll(ctx context.Context, db *gorm.DB, email string) (map[string]workflows.Result, error) {
-	out := map[string]workflows.Result{}
-	for _, src := range workflows.ErasureOrder(workflows.Sources()) {
-		res, err := src.Erase(ctx, db, workflows.Subject{Email: email}, srcNow)
+func eraseAll(ctx context.Context, db *gorm.DB, email string) (map[string]store.Result, error) {
+	out := map[string]store.Result{}
+	for _, src := range store.ErasureOrder(store.Sources()) {
+		res, err := src.Erase(ctx, db, store.Subject{Email: email}, srcNow)
 		out[src.Name()] = res
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", src.Name(), err)
@@ -154,7 +153,7 @@ func eraseAll(ctx context.Context, db *gorm.DB, email string) (map[string]workfl
 func tableCounts(t testing.TB, db *gorm.DB) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, m := range models.StoreModels() {
+	for _, m := range store.StoreModels() {
 		var n int64
 		if err := db.Model(m).Count(&n).Error; err != nil {
 			t.Fatal(err)
@@ -301,7 +300,7 @@ type storeFixture struct {
 func newStoreFixture(t testing.TB, dialect string) *storeFixture {
 	t.Helper()
 	f := &storeFixture{db: seededStore(t, dialect)}
-	for _, m := range models.StoreModels() {
+	for _, m := range store.StoreModels() {
 		table := m.(tabler).TableName()
 		if err := f.db.Exec("CREATE TABLE snap_" + table + " AS SELECT * FROM " + table).Error; err != nil {
 			t.Fatal(err)
@@ -318,7 +317,7 @@ type tabler interface{ TableName() string }
 // keys or constraints, and ids are copied as they were).
 func (f *storeFixture) restore(t testing.TB) {
 	t.Helper()
-	ms := models.StoreModels()
+	ms := store.StoreModels()
 	err := f.db.Transaction(func(tx *gorm.DB) error {
 		for i := len(ms) - 1; i >= 0; i-- { // children first
 			if err := tx.Exec("DELETE FROM " + ms[i].(tabler).TableName()).Error; err != nil {

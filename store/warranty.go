@@ -1,12 +1,10 @@
-package workflows
+package store
 
 import (
 	"context"
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/kactoily/privacydesk/models"
 )
 
 // WarrantySource holds product registrations (device, serial number,
@@ -14,7 +12,7 @@ import (
 //
 // Erasure deletes registrations whose warranties have all ended (or were
 // never paid), with those warranties. An active paid warranty
-// (models.ExtendedWarranty.Active) is a running contract: it is kept until
+// (ExtendedWarranty.Active) is a running contract: it is kept until
 // it ends, anonymized (customer link removed, AnonymizedAt set), and so is
 // its registration, whose serial number the warranty is honoured against;
 // the registration loses its customer link too. Inactive warranties on such
@@ -22,7 +20,7 @@ import (
 type WarrantySource struct{}
 
 // Name returns "warranty".
-func (*WarrantySource) Name() string { return sourceWarranty }
+func (*WarrantySource) Name() string { return SourceWarranty }
 
 var (
 	registrationPolicy = policy{
@@ -44,14 +42,14 @@ func (*WarrantySource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit
 		return counts, err
 	}
 	out := func(r Record) error { counts[r.Kind]++; return emit(r) }
-	err = models.EachPage(ctx, db, models.OwnedBy(id), func(regs []models.ProductRegistration) error {
+	err = EachPage(ctx, db, OwnedBy(id), func(regs []ProductRegistration) error {
 		for i := range regs {
 			if err := out(registrationRecord(&regs[i])); err != nil {
 				return err
 			}
 		}
-		filter := models.WarrantiesOfRegistrations(models.IDsOf(regs))
-		return models.EachPage(ctx, db, filter, func(ws []models.ExtendedWarranty) error {
+		filter := WarrantiesOfRegistrations(IDsOf(regs))
+		return EachPage(ctx, db, filter, func(ws []ExtendedWarranty) error {
 			for i := range ws {
 				if err := out(warrantyRecord(&ws[i])); err != nil {
 					return err
@@ -63,7 +61,7 @@ func (*WarrantySource) Collect(ctx context.Context, db *gorm.DB, s Subject, emit
 	return counts, err
 }
 
-func registrationRecord(r *models.ProductRegistration) Record {
+func registrationRecord(r *ProductRegistration) Record {
 	p := registrationPolicy
 	return Record{Kind: "product_registration", ID: r.ID, Fields: []Field{
 		p.field("product_name", r.ProductName, CategoryPurchase),
@@ -74,7 +72,7 @@ func registrationRecord(r *models.ProductRegistration) Record {
 	}}
 }
 
-func warrantyRecord(w *models.ExtendedWarranty) Record {
+func warrantyRecord(w *ExtendedWarranty) Record {
 	p := warrantyPolicy
 	return Record{Kind: "extended_warranty", ID: w.ID, Fields: []Field{
 		p.field("registration_id", w.RegistrationID, CategoryPurchase),
@@ -94,13 +92,13 @@ func (w *WarrantySource) PlanErasure(ctx context.Context, db *gorm.DB, s Subject
 
 // Erase deletes the subject's ended warranties and registrations and
 // anonymizes the active paid ones, one page of at most
-// models.StoreBatchSize registrations (with their warranties) per transaction.
+// StoreBatchSize registrations (with their warranties) per transaction.
 func (w *WarrantySource) Erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time) (Result, error) {
 	return w.erase(ctx, db, s, now, false)
 }
 
 func (*WarrantySource) erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time, dry bool) (Plan, error) {
-	t := newTally(sourceWarranty,
+	t := newTally(SourceWarranty,
 		PlanItem{Kind: "product_registration", Action: ActionDelete, Reason: eraseReason},
 		PlanItem{Kind: "extended_warranty", Action: ActionDelete,
 			Reason: "Ended or unpaid warranty: no longer needed, deleted at your request."},
@@ -115,11 +113,11 @@ func (*WarrantySource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 	if err != nil || id == 0 {
 		return t.done(), err
 	}
-	err = models.EachPage(ctx, db, models.OwnedBy(id), func(regs []models.ProductRegistration) error {
+	err = EachPage(ctx, db, OwnedBy(id), func(regs []ProductRegistration) error {
 		var dropW, keepW []int64
 		active := map[int64]time.Time{} // registration → when its last running warranty ends
-		filter := models.WarrantiesOfRegistrations(models.IDsOf(regs))
-		err := models.EachPage(ctx, db, filter, func(ws []models.ExtendedWarranty) error {
+		filter := WarrantiesOfRegistrations(IDsOf(regs))
+		err := EachPage(ctx, db, filter, func(ws []ExtendedWarranty) error {
 			for i := range ws {
 				if ws[i].Active(now) {
 					keepW = append(keepW, ws[i].ID)
@@ -155,16 +153,16 @@ func (*WarrantySource) erase(ctx context.Context, db *gorm.DB, s Subject, now ti
 		var n [4]int
 		err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
-			if n[0], err = models.DeleteRows(ctx, tx, &models.ExtendedWarranty{}, dropW); err != nil {
+			if n[0], err = DeleteRows(ctx, tx, &ExtendedWarranty{}, dropW); err != nil {
 				return err
 			}
-			if n[1], err = models.DeleteRows(ctx, tx, &models.ProductRegistration{}, dropR); err != nil {
+			if n[1], err = DeleteRows(ctx, tx, &ProductRegistration{}, dropR); err != nil {
 				return err
 			}
-			if n[2], err = models.AnonymizeWarranties(ctx, tx, keepW, now); err != nil {
+			if n[2], err = AnonymizeWarranties(ctx, tx, keepW, now); err != nil {
 				return err
 			}
-			n[3], err = models.UnlinkRegistrations(ctx, tx, keepR)
+			n[3], err = UnlinkRegistrations(ctx, tx, keepR)
 			return err
 		})
 		if err != nil {

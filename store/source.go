@@ -1,4 +1,4 @@
-package workflows
+package store
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // account (never by name or address), streams them for an access export,
 // and plans and carries out their erasure.
 //
-// Every method reads and writes in pages of models.StoreBatchSize rows, so
+// Every method reads and writes in pages of StoreBatchSize rows, so
 // memory and lock times stay bounded whatever the history size. Erase works
 // in short transactions and is idempotent: after an interruption, calling it
 // again finishes the work without erasing anything twice, and once finished
@@ -67,7 +67,7 @@ func ErasureOrder(sources []Source) []Source {
 	var out []Source
 	var account []Source
 	for _, s := range sources {
-		if s.Name() == sourceAccount {
+		if s.Name() == SourceAccount {
 			account = append(account, s)
 		} else {
 			out = append(out, s)
@@ -186,11 +186,11 @@ func (p Plan) Total(action string) int {
 
 // Source names.
 const (
-	sourceAccount  = "account"
-	sourceOrders   = "orders"
-	sourceWarranty = "warranty"
-	sourceSupport  = "support"
-	sourceActivity = "activity"
+	SourceAccount  = "account"
+	SourceOrders   = "orders"
+	SourceWarranty = "warranty"
+	SourceSupport  = "support"
+	SourceActivity = "activity"
 )
 
 // policy is what the privacy policy says about one kind of record.
@@ -241,12 +241,12 @@ func (t *tally) done() Plan {
 
 // findCustomer returns the subject's normalized email and their store
 // account, nil when they have none (guest records are still found by email).
-func findCustomer(ctx context.Context, db *gorm.DB, s Subject) (string, *models.Customer, error) {
-	email := NormalizeEmail(s.Email)
+func findCustomer(ctx context.Context, db *gorm.DB, s Subject) (string, *Customer, error) {
+	email := models.NormalizeEmail(s.Email)
 	if email == "" {
 		return "", nil, models.Errorf(models.EInvalid, "The subject has no email address.")
 	}
-	c, err := models.FindStoreCustomer(ctx, db, email)
+	c, err := FindStoreCustomer(ctx, db, email)
 	if errors.Is(err, models.ErrNotFound) {
 		return email, nil, nil
 	}
@@ -278,3 +278,21 @@ func utc(t *time.Time) any {
 
 // eraseReason is the reason shown for records deleted at the customer's request.
 const eraseReason = "Deleted at your request (GDPR Art. 17, CCPA §1798.105)."
+
+// MergeResults adds what a resumed Erase did to what earlier runs did.
+func MergeResults(source string, a, b Result) Result {
+	t := newTally(source, a.Items...)
+	for _, it := range b.Items {
+		t.add(it.Kind, it.Action, it.Count)
+		for i := range t.plan.Items {
+			if t.plan.Items[i].Kind == it.Kind && t.plan.Items[i].Action == it.Action {
+				if t.plan.Items[i].Reason == "" {
+					t.plan.Items[i].Reason = it.Reason
+				}
+				t.plan.Items[i].keptUntil(it.Until)
+				t.plan.Items[i].keptUntil(it.UntilFirst)
+			}
+		}
+	}
+	return t.done()
+}

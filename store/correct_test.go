@@ -1,4 +1,4 @@
-package workflows_test
+package store_test
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/workflows"
+	"github.com/kactoily/privacydesk/store"
 )
 
 // TestAccountCorrectIsIdempotentAndNeverTakesAnotherAccountsEmail proves a
@@ -17,7 +17,7 @@ func TestAccountCorrectIsIdempotentAndNeverTakesAnotherAccountsEmail(t *testing.
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		db := testdb.Open(t, dialect).DB
 		ctx, now := t.Context(), time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-		for _, c := range []models.Customer{
+		for _, c := range []store.Customer{
 			{Email: "eve@example.com", FirstName: "Eve", LastName: "Old", Phone: "1", CreatedAt: now, UpdatedAt: now},
 			{Email: "taken@example.com", FirstName: "Tom", LastName: "T", CreatedAt: now, UpdatedAt: now},
 		} {
@@ -25,8 +25,8 @@ func TestAccountCorrectIsIdempotentAndNeverTakesAnotherAccountsEmail(t *testing.
 				t.Fatal(err)
 			}
 		}
-		src := &workflows.AccountSource{}
-		eve := workflows.Subject{Email: "eve@example.com"}
+		src := &store.AccountSource{}
+		eve := store.Subject{Email: "eve@example.com"}
 		steps := []struct {
 			name, field, value, want string
 		}{
@@ -43,14 +43,14 @@ func TestAccountCorrectIsIdempotentAndNeverTakesAnotherAccountsEmail(t *testing.
 				t.Errorf("%s: %q, %v; want %q", st.name, got, err, st.want)
 			}
 		}
-		var c models.Customer
+		var c store.Customer
 		if err := db.Where("email = ?", "eve.new@example.com").Take(&c).Error; err != nil {
 			t.Fatal(err)
 		}
 		if c.FirstName != "Eve Mary" || c.LastName != "New" || c.Phone != "1" {
 			t.Errorf("customer after: %+v", c)
 		}
-		if v, found, err := src.Current(ctx, db, workflows.Subject{Email: "eve.new@example.com"}, models.FieldName); err != nil || !found || v != "Eve Mary New" {
+		if v, found, err := src.Current(ctx, db, store.Subject{Email: "eve.new@example.com"}, models.FieldName); err != nil || !found || v != "Eve Mary New" {
 			t.Errorf("current name %q %v %v", v, found, err)
 		}
 	})
