@@ -16,6 +16,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -137,7 +138,7 @@ func TestExportIndexShowsThePersonsRecordsReadably(t *testing.T) {
 
 		// Art. 15 facts and rights.
 		for _, want := range append(append([]string{"Automated decisions", "outside the European Economic Area"},
-			workflows.Policy.AutomatedDecisions...), workflows.Policy.Transfers...) {
+			org.Policy.AutomatedDecisions...), org.Policy.Transfers...) {
 			if !strings.Contains(text, want) {
 				t.Errorf("index.html lacks %q", want)
 			}

@@ -23,6 +23,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/templates"
 )
@@ -40,7 +41,7 @@ type exportSummary struct {
 	Request   *models.Request
 	Generated time.Time
 	Sources   []sourceSummary
-	Policy    PolicyStatement
+	Policy    org.PolicyStatement
 }
 
 type sourceSummary struct {
@@ -94,7 +95,7 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 		return flate.NewWriter(out, flate.BestSpeed)
 	})
 	csvs := &csvSet{dir: work, files: map[string]*csvFile{}}
-	sum := exportSummary{Store: s.Settings.StoreName, Request: r, Generated: s.now(), Policy: Policy}
+	sum := exportSummary{Store: s.Settings.StoreName, Request: r, Generated: s.now(), Policy: org.Policy}
 	ic := newIndexCollector()
 	for _, src := range s.sources {
 		ss, err := s.writeSourceJSON(ctx, zw, src, r, csvs, ic)

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 )
 
@@ -13,8 +14,8 @@ import (
 type indexView struct {
 	Store, Email, RequestID, Generated string
 	Sections                           []sectionView
-	Policy                             PolicyStatement
-	Rights                             []Right
+	Policy                             org.PolicyStatement
+	Rights                             []org.Right
 	PrivacyCenter                      string // absolute URL of the privacy center; empty offline
 }
 
@@ -69,7 +70,7 @@ type childItem struct {
 // buildIndexView turns what the export collected into the page's view.
 func buildIndexView(sum exportSummary, ic *indexCollector, center string) indexView {
 	v := indexView{Store: sum.Store, Email: sum.Request.Email, RequestID: sum.Request.ID,
-		Generated: humanDate(sum.Generated), Policy: sum.Policy, Rights: RightsOffered(), PrivacyCenter: center}
+		Generated: humanDate(sum.Generated), Policy: sum.Policy, Rights: org.RightsOffered(), PrivacyCenter: center}
 	for _, ss := range sum.Sources {
 		sec := sectionView{Title: sourceTitle(ss.Name), Anchor: "part-" + ss.Name, JSON: "data/" + ss.Name + ".json",
 			Facts: factsOf(inShownOrder(ss.Fields, ic.shelves[ss.Name]))}

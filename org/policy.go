@@ -1,4 +1,4 @@
-package workflows
+package org
 
 import "github.com/kactoily/privacydesk/models"
 
