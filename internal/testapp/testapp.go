@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/internal/smtptest"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/mail"
@@ -173,7 +174,7 @@ func (a *App) NewClient() *http.Client {
 // AddStaff creates a staff account with a generated password and returns the password.
 func (a *App) AddStaff(t testing.TB, email, name, role string) string {
 	t.Helper()
-	pw := workflows.GeneratePassword()
+	pw := password.Generate()
 	if _, err := a.Svc.AddStaff(context.Background(), workflows.NewStaff{Email: email, Name: name, Role: role, Password: pw}); err != nil {
 		t.Fatalf("add staff %s: %v", email, err)
 	}
