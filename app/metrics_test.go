@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 )
@@ -79,7 +79,7 @@ func TestMetricsAddrDefaultsToLoopbackAndIsChecked(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{"PRIVACYDESK_METRICS_ADDR": tc.env}
-			c, err := app.LoadConfig("serve", tc.args, func(k string) string { return env[k] }, io.Discard, nil)
+			c, err := config.LoadConfig("serve", tc.args, func(k string) string { return env[k] }, io.Discard, nil)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one naming %s", err, tc.wantErr)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
@@ -153,7 +154,7 @@ func TestTrustedProxiesSettingTakesCIDRsAndAddressesAndRefusesOthers(t *testing.
 		{"10.0.0.0/8;10.1.0.0/16", nil, true},
 	} {
 		env := map[string]string{"PRIVACYDESK_TRUSTED_PROXIES": tc.value}
-		cfg, err := app.LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+		cfg, err := config.LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
 		if tc.err {
 			if err == nil || !strings.Contains(err.Error(), "PRIVACYDESK_TRUSTED_PROXIES") {
 				t.Errorf("%q: err = %v, want one naming PRIVACYDESK_TRUSTED_PROXIES", tc.value, err)
@@ -170,7 +171,7 @@ func TestTrustedProxiesSettingTakesCIDRsAndAddressesAndRefusesOthers(t *testing.
 		}
 	}
 	// The flag works too, and wins.
-	cfg, err := app.LoadConfig("serve", []string{"--trusted-proxies", "172.16.0.0/12"}, func(string) string { return "" }, io.Discard, nil)
+	cfg, err := config.LoadConfig("serve", []string{"--trusted-proxies", "172.16.0.0/12"}, func(string) string { return "" }, io.Discard, nil)
 	if got, _ := cfg.TrustedProxyList(); err != nil || len(got) != 1 || got[0] != "172.16.0.0/12" {
 		t.Fatalf("--trusted-proxies: %q, %v", got, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/templates"
@@ -33,7 +34,7 @@ func policyText() string {
 }
 
 // openDatabases opens (and migrates, if asked) the app database and the store's.
-func openDatabases(ctx context.Context, cfg app.Config, log *slog.Logger, migrate bool) (db, store *models.DB, err error) {
+func openDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (db, store *models.DB, err error) {
 	db, err = models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{Logger: log})
 	if err != nil {
 		return nil, nil, err
@@ -71,7 +72,7 @@ func newLogger(w io.Writer) *slog.Logger {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("serve", args, getenv, stderr, nil)
+	cfg, err := config.LoadConfig("serve", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
@@ -187,9 +188,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return err
 }
 
-func mailDir(cfg app.Config) string { return filepath.Join(cfg.DataDir, "mail") }
+func mailDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "mail") }
 
-func newMailer(cfg app.Config, log *slog.Logger) (mail.Mailer, error) {
+func newMailer(cfg config.Config, log *slog.Logger) (mail.Mailer, error) {
 	if cfg.SMTPURL == "" {
 		return &mail.FileMailer{Dir: mailDir(cfg), Log: log}, nil
 	}
@@ -239,7 +240,7 @@ func readiness(db *models.DB, svc *workflows.Service, workers bool) app.Readines
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("migrate", args, getenv, stderr, nil)
+	cfg, err := config.LoadConfig("migrate", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}
