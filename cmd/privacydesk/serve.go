@@ -129,7 +129,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sessions := sessionStore(db)
 	defer sessions.stop()
 	srv, err := app.NewServer(app.Options{
-		Service: svc, Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
+		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc,
+		Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
 	})
 	if err != nil {
