@@ -71,7 +71,7 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, o options) error {
 	cfg, err := config.LoadConfig("serve", args, getenv, stderr, nil)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
-		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
+		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: o.JobPoll, Timeout: o.JobTimeout},
 	})
 	if err != nil {
 		return err
@@ -201,23 +201,6 @@ func newMailer(cfg config.Config, log *slog.Logger) (mail.Mailer, error) {
 	}
 	log.Info("sending email through SMTP", "server", s.Redacted())
 	return mail.NewSMTPMailer(s, nil), nil
-}
-
-// pollInterval lets tests make idle workers look for jobs more often.
-func pollInterval(getenv func(string) string) time.Duration {
-	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_POLL")); err == nil && d > 0 {
-		return d
-	}
-	return 0
-}
-
-// jobTimeout lets tests shorten how long a job may run, and so how soon the
-// jobs of a killed process are run again (a fifth later).
-func jobTimeout(getenv func(string) string) time.Duration {
-	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_TIMEOUT")); err == nil && d > 0 {
-		return d
-	}
-	return 0
 }
 
 // readiness checks the database answers, the schema is current and the
