@@ -1,3 +1,5 @@
+// Package config reads Privacy Desk's settings from PRIVACYDESK_* environment
+// variables and command-line flags, and refuses a malformed one by name.
 package config
 
 import (
