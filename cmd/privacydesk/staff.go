@@ -13,7 +13,7 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
-	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/mail"
@@ -70,7 +70,7 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	var email, name, role string
 	var fromStdin bool
-	cfg, err := app.LoadConfig("staff add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, err := config.LoadConfig("staff add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the staff member's email (required)")
 		fs.StringVar(&name, "name", "", "the staff member's name (required)")
 		fs.StringVar(&role, "role", models.RoleAgent, "agent or admin")

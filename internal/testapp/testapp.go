@@ -129,7 +129,9 @@ func New(t testing.TB, dialect string, o Options) *App {
 	if o.DBSessions {
 		sessions = sessionStore(t, db)
 	}
-	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
+	s, err := app.NewServer(app.Options{
+		Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc,
+		Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
 		Policy: "Privacy Policy\n\nWe keep your data safe.", TrustedProxies: o.TrustedProxies})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,6 @@
-package app
+// Package config reads Privacy Desk's settings from PRIVACYDESK_* environment
+// variables and command-line flags, and refuses a malformed one by name.
+package config
 
 import (
 	"flag"
