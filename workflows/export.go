@@ -95,7 +95,7 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 		return flate.NewWriter(out, flate.BestSpeed)
 	})
 	csvs := &csvSet{dir: work, files: map[string]*csvFile{}}
-	sum := exportSummary{Store: s.Settings.StoreName, Request: r, Generated: s.now(), Policy: org.Policy}
+	sum := exportSummary{Store: s.Settings.Org.Name, Request: r, Generated: s.now(), Policy: s.Settings.Org.Statements}
 	ic := newIndexCollector()
 	for _, src := range s.sources {
 		ss, err := s.writeSourceJSON(ctx, zw, src, r, csvs, ic)
