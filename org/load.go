@@ -68,7 +68,7 @@ func Load(path string) (*Facts, error) {
 func Parse(name string, data []byte) (*Facts, error) {
 	var in orgFile
 	if err := yaml.UnmarshalWithOptions(data, &in, yaml.Strict()); err != nil {
-		return nil, decodeError(name, err)
+		return nil, decodeError(name, data, err)
 	}
 	facts, field, msg := in.facts()
 	if msg != "" {
@@ -107,43 +107,33 @@ type orgThirdParty struct {
 
 // decodeError turns the YAML library's error into an *Error: its line,
 // the key at fault, and what was expected in words rather than Go types.
-func decodeError(name string, err error) error {
+func decodeError(name string, data []byte, err error) error {
 	out := &Error{File: name, Line: 1, Msg: err.Error()}
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
 		return out
 	}
 	out.Msg = ye.GetMessage()
-	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+	tk := ye.GetToken()
+	if tk != nil && tk.Position != nil {
 		out.Line = tk.Position.Line
+		out.Field = indexFile(data).at[[2]int{tk.Position.Line, tk.Position.Column}]
 	}
 	var unknown *yaml.UnknownFieldError
 	var te *yaml.TypeError
+	var ne *yaml.UnexpectedNodeTypeError
 	switch {
 	case errors.As(err, &unknown):
-		out.Field, out.Msg = ye.GetToken().Value, "unknown field (check its spelling and indentation)"
+		out.Msg = "unknown field (check its spelling and indentation)"
 	case errors.As(err, &te):
-		if te.StructFieldName != nil {
-			out.Field = yamlKey(*te.StructFieldName)
-		}
 		out.Msg = fmt.Sprintf("want %s, got %s", kindOf(te.DstType), kindOf(te.SrcType))
+	case errors.As(err, &ne):
+		out.Msg = fmt.Sprintf("want %s, got %s", nodeKind(ne.Expected), nodeKind(ne.Actual))
 	}
 	return out
 }
 
-// yamlKey maps the decoder's "type.GoField" to the field's YAML key.
-func yamlKey(structField string) string {
-	_, goName, _ := strings.Cut(structField, ".")
-	for _, t := range []reflect.Type{reflect.TypeFor[orgFile](), reflect.TypeFor[orgContact](),
-		reflect.TypeFor[orgPolicy](), reflect.TypeFor[orgThirdParty](), reflect.TypeFor[PolicyStatement]()} {
-		if f, ok := t.FieldByName(goName); ok {
-			return f.Tag.Get("yaml")
-		}
-	}
-	return goName
-}
-
-// kindOf names a type as the file's author knows it.
+// kindOf names a Go type as the file's author knows it.
 func kindOf(t reflect.Type) string {
 	if t == nil {
 		return "nothing"
@@ -166,16 +156,92 @@ func kindOf(t reflect.Type) string {
 	return t.String()
 }
 
-// lineOf returns the line of the field at path in data, or of the nearest
-// enclosing field that exists (a missing field is reported where it belongs).
-func lineOf(data []byte, path string) int {
+// nodeKind names a YAML node type as the file's author knows it.
+func nodeKind(t ast.NodeType) string {
+	switch t {
+	case ast.SequenceType:
+		return "a list"
+	case ast.MappingType, ast.MappingValueType:
+		return "a set of fields"
+	case ast.StringType, ast.LiteralType:
+		return "text"
+	case ast.IntegerType, ast.FloatType:
+		return "a number"
+	case ast.BoolType:
+		return "true or false"
+	case ast.NullType:
+		return "nothing"
+	}
+	return t.YAMLName()
+}
+
+// fileIndex maps the file's fields to lines and back: the line of each
+// field's path (such as third_parties[1].email), and the path of the node
+// at each line and column.
+type fileIndex struct {
+	line map[string]int
+	at   map[[2]int]string
+}
+
+func indexFile(data []byte) fileIndex {
+	ix := fileIndex{line: map[string]int{}, at: map[[2]int]string{}}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return 1
+		return ix
 	}
-	for p := path; ; {
-		if n := nodeAt(f, p); n != nil && n.GetToken() != nil && n.GetToken().Position != nil {
-			return n.GetToken().Position.Line
+	for _, d := range f.Docs {
+		ix.walk(d.Body, "")
+	}
+	return ix
+}
+
+func (ix fileIndex) mark(n ast.Node, path string) {
+	if n == nil || n.GetToken() == nil || n.GetToken().Position == nil {
+		return
+	}
+	p := n.GetToken().Position
+	if _, ok := ix.line[path]; !ok {
+		ix.line[path] = p.Line
+	}
+	if _, ok := ix.at[[2]int{p.Line, p.Column}]; !ok || path != "" {
+		ix.at[[2]int{p.Line, p.Column}] = path
+	}
+}
+
+func (ix fileIndex) walk(n ast.Node, path string) {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		for _, mv := range n.Values {
+			ix.walk(mv, path)
+		}
+	case *ast.MappingValueNode:
+		p := join(n.Key.String())
+		ix.mark(n.Key, p)
+		ix.mark(n.Value, p)
+		ix.walk(n.Value, p)
+	case *ast.SequenceNode:
+		ix.mark(n, path)
+		for i, v := range n.Values {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			ix.mark(v, p)
+			ix.walk(v, p)
+		}
+	}
+}
+
+// lineOf returns the line of the field at path, or of the nearest
+// enclosing field that exists (a missing field is reported where it belongs).
+func lineOf(data []byte, path string) int {
+	ix := indexFile(data)
+	for p := path; p != ""; {
+		if l, ok := ix.line[p]; ok {
+			return l
 		}
 		i := strings.LastIndexAny(p, ".[")
 		if i < 0 {
@@ -184,24 +250,6 @@ func lineOf(data []byte, path string) int {
 		p = p[:i]
 	}
 	return 1
-}
-
-func nodeAt(f *ast.File, path string) ast.Node {
-	if path == "" {
-		return nil
-	}
-	yp, err := yaml.PathString("$." + path)
-	if err != nil {
-		return nil
-	}
-	n, err := yp.FilterFile(f)
-	if err != nil {
-		return nil
-	}
-	if mv, ok := n.(*ast.MappingValueNode); ok {
-		return mv.Key
-	}
-	return n
 }
 
 // facts checks the file and returns its facts, or the path of the first
