@@ -34,7 +34,8 @@ func noKactoily(t *testing.T, what, body string) {
 // TestAnotherOrganizationsFileReplacesKactoilyEverywhere proves, through
 // the real server, that a second organization file (a bicycle shop) is
 // what every page, email and export states: the policy page's text, date,
-// title, logo letter and footer; the person's emails and a partner's
+// title, logo letter and footer, and the other public pages' and the
+// status page's; the person's emails and a partner's
 // notice, sent to the file's third parties only; the export's title, its
 // Art. 15 statements and the ZIP's name. None of it says Kactoily.
 func TestAnotherOrganizationsFileReplacesKactoilyEverywhere(t *testing.T) {
@@ -88,6 +89,10 @@ func TestAnotherOrganizationsFileReplacesKactoilyEverywhere(t *testing.T) {
 	}
 	confirm := verifyEmail(t, a, "rosa@example.com", r.ID)
 	noKactoily(t, "verification email", confirm.Subject+confirm.Text+confirm.HTML)
+	status := get(t, a, pathOf(t, a, confirm.Link("/status?token=")))
+	wantStatus(t, status, 200, "")
+	noKactoily(t, "status page", status.Body)
+	contains(t, status.Body, `<a href="mailto:datenschutz@brightwater-bikes.example">`)
 	if _, _, err := a.Svc.Verify(ctx, tokenOf(t, confirm.Link("verify?token=")), a.IdentityProof(t, "rosa@example.com")); err != nil {
 		t.Fatal(err)
 	}
