@@ -19,8 +19,8 @@ import (
 //go:embed kactoily.yaml
 var builtin []byte
 
-// BuiltinName names the built-in file in errors and logs.
-const BuiltinName = "built-in org/kactoily.yaml"
+// builtinName names the built-in file in errors and logs.
+const builtinName = "built-in org/kactoily.yaml"
 
 // Error is a mistake in an organization file: where it is and what is wrong.
 type Error struct {
@@ -41,7 +41,7 @@ func (e *Error) Error() string {
 // It panics if that file is broken, which its tests rule out, as
 // template.Must does for a broken built-in template.
 func Default() *Facts {
-	f, err := Parse(BuiltinName, builtin)
+	f, err := Parse(builtinName, builtin)
 	if err != nil {
 		panic(err)
 	}
