@@ -138,7 +138,7 @@ func TestExportIndexShowsThePersonsRecordsReadably(t *testing.T) {
 
 		// Art. 15 facts and rights.
 		for _, want := range append(append([]string{"Automated decisions", "outside the European Economic Area"},
-			org.Policy.AutomatedDecisions...), org.Policy.Transfers...) {
+			org.Default().Statements.AutomatedDecisions...), org.Default().Statements.Transfers...) {
 			if !strings.Contains(text, want) {
 				t.Errorf("index.html lacks %q", want)
 			}

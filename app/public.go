@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -89,10 +88,6 @@ func (s *Server) handleHome(c *gin.Context) {
 	s.render(c, http.StatusOK, "home", view{Title: "Your privacy, your choice", Data: gin.H{"GPC": gpc(c)}})
 }
 
-// policyUpdated is the date of the policy text in templates/static/privacy-policy.txt:
-// change it with the text.
-var policyUpdated = time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC)
-
 func (s *Server) handlePolicy(c *gin.Context) {
 	paras := policyParagraphs(s.policy)
 	var toc []gin.H
@@ -102,7 +97,7 @@ func (s *Server) handlePolicy(c *gin.Context) {
 		}
 	}
 	s.render(c, http.StatusOK, "policy", view{Title: "Privacy Policy",
-		Data: gin.H{"Paragraphs": paras, "TOC": toc, "Updated": policyUpdated}})
+		Data: gin.H{"Paragraphs": paras, "TOC": toc, "Updated": s.org.PolicyUpdated}})
 }
 
 func (s *Server) handleNewForm(c *gin.Context) {
@@ -328,7 +323,7 @@ func (s *Server) handleDownloadSubmit(c *gin.Context) {
 	noStore(c)
 	id := c.Param("id")
 	err := s.requester.Download(c.Request.Context(), id, c.PostForm("token"), func(exp *models.Export) error {
-		return sendWholeFile(c, exp.Path, "kactoily-data-"+id+".zip")
+		return sendWholeFile(c, exp.Path, s.org.FileSlug()+"-data-"+id+".zip")
 	})
 	if err != nil && !c.Writer.Written() {
 		s.fail(c, 0, err)

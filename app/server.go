@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/templates"
 )
 
@@ -39,6 +40,7 @@ type Server struct {
 	ready     Readiness
 	registry  *prometheus.Registry
 	policy    string
+	org       *org.Facts
 	https     bool
 	metrics   *httpMetrics
 	sessions  *scs.SessionManager
@@ -59,7 +61,8 @@ type Options struct {
 	Logger   *slog.Logger
 	Ready    Readiness
 	Registry *prometheus.Registry // MetricsHandler serves it
-	Policy   string               // privacy policy text
+	Policy   string               // privacy policy text (empty: Org's)
+	Org      *org.Facts           // the organization's name, contact and policy (nil: org.Default(), Kactoily's)
 	HTTPS    bool                 // the public URL is https: send HSTS
 	Limits   Limits
 	Sessions scs.Store        // staff sessions (nil: in memory, for tests of one instance)
@@ -82,9 +85,15 @@ func NewServer(o Options) (*Server, error) {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
+	if o.Org == nil {
+		o.Org = org.Default()
+	}
+	if o.Policy == "" {
+		o.Policy = o.Org.PolicyText
+	}
 	s := &Server{
 		intake: o.Intake, requester: o.Requester, accounts: o.Staff, casework: o.Casework, reports: o.Reports, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
-		registry: o.Registry, policy: o.Policy, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
+		registry: o.Registry, policy: o.Policy, org: o.Org, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
 		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now,
 	}
 	if s.now == nil {

@@ -46,7 +46,7 @@ func record(kind string, id int64, fields ...store.Field) store.Record {
 }
 
 var facts = export.Facts{Store: "Kactoily", RequestID: "req_test1", Generated: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC),
-	Policy: org.Policy, Rights: org.RightsOffered(), PrivacyCenter: "https://privacy.example/requests/new"}
+	Policy: org.Default().Statements, Rights: org.RightsOffered(), PrivacyCenter: "https://privacy.example/requests/new"}
 
 // unzip returns the files of the ZIP at path by name.
 func unzip(t *testing.T, path string) map[string]string {

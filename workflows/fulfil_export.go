@@ -28,8 +28,8 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 	if s.Settings.BaseURL != "" {
 		center = s.Settings.BaseURL + "/requests/new"
 	}
-	facts := export.Facts{Store: s.Settings.StoreName, RequestID: r.ID, Generated: s.now(),
-		Policy: org.Policy, Rights: org.RightsOffered(), PrivacyCenter: center}
+	facts := export.Facts{Store: s.Settings.Org.Name, RequestID: r.ID, Generated: s.now(),
+		Policy: s.Settings.Org.Statements, Rights: org.RightsOffered(), PrivacyCenter: center}
 	f, err := export.Build(ctx, filepath.Join(s.Settings.DataDir, "exports"), s.Store.DB, sources, store.Subject{Email: r.Email}, facts)
 	if err != nil {
 		return nil, err

@@ -19,19 +19,10 @@ import (
 	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
 )
-
-// policyText is the privacy policy the site shows; the store's copy lives
-// beside the code in shared/seed and is embedded in templates/static.
-func policyText() string {
-	b, err := templates.FS.ReadFile("static/privacy-policy.txt")
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
 
 // openDatabases opens (and migrates, if asked) the app database and the store's.
 func openDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (db, store *models.DB, err error) {
@@ -76,6 +67,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	facts, err := org.Load(cfg.Org)
+	if err != nil {
+		return fmt.Errorf("PRIVACYDESK_ORG: %w", err)
+	}
 	log := newLogger(stderr)
 	db, store, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
 	if err != nil {
@@ -102,7 +97,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	thirdParties, _ := cfg.ThirdPartyList() // checked by LoadConfig
+	thirdParties := facts.ThirdParties
+	if strings.TrimSpace(cfg.ThirdParties) != "" { // the setting replaces the organization file's list
+		thirdParties, _ = cfg.ThirdPartyList() // checked by LoadConfig
+	}
 	trustedProxies, _ := cfg.TrustedProxyList()
 	mailer, err := newMailer(cfg, log)
 	if err != nil {
@@ -114,7 +112,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
+		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail, Org: facts,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: o.JobPoll, Timeout: o.JobTimeout},
 	})
@@ -130,7 +128,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer sessions.stop()
 	srv, err := app.NewServer(app.Options{
 		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc,
-		Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
+		Logger: log, Registry: reg, Org: facts, HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
 	})
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
@@ -83,6 +84,10 @@ type Options struct {
 	SignInWait time.Duration
 	// TrustedProxies are passed to the server (nil: none).
 	TrustedProxies []string
+	// Org is the organization's facts, as serve loads them from PRIVACYDESK_ORG:
+	// its name, policy, statements and third parties (nil: Kactoily's
+	// built-in ones, with a one-line policy text).
+	Org *org.Facts
 }
 
 // New builds the application on a fresh database of the dialect.
@@ -116,9 +121,15 @@ func New(t testing.TB, dialect string, o Options) *App {
 	a := &App{DB: db, Mail: srv, Clock: clock}
 	a.HTTP = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + a.HTTP.Listener.Addr().String()
+	policy, facts := "Privacy Policy\n\nWe keep your data safe.", o.Org
+	if facts == nil {
+		facts = org.Default()
+	} else {
+		policy = "" // the organization file's
+	}
 	a.Svc, err = workflows.NewService(context.Background(), workflows.Deps{
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
+		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), Org: facts, ThirdParties: facts.ThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
 		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce, SignInWait: o.SignInWait,
 	})
@@ -132,7 +143,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	s, err := app.NewServer(app.Options{
 		Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc,
 		Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
-		Policy: "Privacy Policy\n\nWe keep your data safe.", TrustedProxies: o.TrustedProxies})
+		Org: facts, Policy: policy, TrustedProxies: o.TrustedProxies})
 	if err != nil {
 		t.Fatal(err)
 	}
