@@ -54,7 +54,7 @@ func (c *Config) settings() []setting {
 		{"metrics-addr", "PRIVACYDESK_METRICS_ADDR", "address /metrics listens on, apart from the site (\"none\": not served)", &c.MetricsAddr, nil},
 		{"data-dir", "PRIVACYDESK_DATA_DIR", "folder for the SQLite file, .eml files and exports", &c.DataDir, nil},
 		{"database-url", "PRIVACYDESK_DATABASE_URL", "sqlite:PATH or postgres://… (default sqlite:DATA_DIR/privacydesk.db)", &c.DatabaseURL, nil},
-		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database (default: the app's own)", &c.StoreDatabaseURL, nil},
+		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database: sqlite:PATH, postgres://… or mysql://… (default: the app's own)", &c.StoreDatabaseURL, nil},
 		{"base-url", "PRIVACYDESK_BASE_URL", "public URL that starts every emailed link (default http://localhost:PORT)", &c.BaseURL, nil},
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
@@ -129,7 +129,7 @@ func (c *Config) normalize() error {
 		return fmt.Errorf("PRIVACYDESK_DATABASE_URL: %s", models.ErrorMessage(err))
 	}
 	if c.StoreDatabaseURL != "" {
-		if _, _, err := models.ParseDatabaseURL(c.StoreDatabaseURL); err != nil {
+		if _, _, err := models.ParseStoreDatabaseURL(c.StoreDatabaseURL); err != nil {
 			return fmt.Errorf("PRIVACYDESK_STORE_DATABASE_URL: %s", models.ErrorMessage(err))
 		}
 	}
