@@ -2,7 +2,7 @@
 // WooCommerce shop (store/testdata/woocommerce): WordPress users with
 // key/value user meta, HPOS orders with billing columns and guest orders
 // keyed by email, order addresses and items, and comments used as support
-// notes. The shop's own SQL creates it, on MariaDB or SQLite; Privacy
+// notes with their comment meta. The shop's own SQL creates it, on MariaDB or SQLite; Privacy
 // Desk reads it only through the dataset file described there.
 package wooshop
 
@@ -37,7 +37,6 @@ const (
 	GusRecentOrder  = 1005
 	GusOldOrder     = 1006
 	DanaNote        = 501 // names the agent
-	AgentReply      = 502 // Priya's reply to Dana's note
 	OliviaNote      = 503
 	GusNote         = 504
 )

@@ -28,7 +28,7 @@ func TestCreateBuildsTheSameShopOnMariaDBAndSQLite(t *testing.T) {
 				{"wp_wc_orders", "date_created_gmt < ?", []any{now.AddDate(-7, 0, 0)}, 2},
 				{"wp_wc_order_addresses", "order_id = ?", []any{wooshop.DanaRecentOrder}, 2},
 				{"wp_woocommerce_order_items", "order_id = ?", []any{wooshop.DanaRecentOrder}, 3},
-				{"wp_comments", "comment_parent = ?", []any{wooshop.DanaNote}, 1},
+				{"wp_commentmeta", "comment_id = ? AND meta_value = ?", []any{wooshop.DanaNote, wooshop.AgentName}, 1},
 			} {
 				if n := wooshop.Count(t, db, c.table, c.where, c.args...); n != c.want {
 					t.Errorf("%s where %s: %d rows, want %d", c.table, c.where, n, c.want)

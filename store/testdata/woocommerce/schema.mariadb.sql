@@ -98,3 +98,13 @@ CREATE TABLE wp_comments (
   KEY comment_author_email (comment_author_email(10)),
   KEY user_id (user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE wp_commentmeta (
+  meta_id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  comment_id bigint(20) unsigned NOT NULL DEFAULT 0,
+  meta_key varchar(255) DEFAULT NULL,
+  meta_value longtext DEFAULT NULL,
+  PRIMARY KEY (meta_id),
+  KEY comment_id (comment_id),
+  KEY meta_key (meta_key(191))
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

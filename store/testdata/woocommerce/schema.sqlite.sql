@@ -89,3 +89,12 @@ CREATE INDEX comments_date_gmt ON wp_comments (comment_date_gmt);
 CREATE INDEX comments_parent ON wp_comments (comment_parent);
 CREATE INDEX comments_author_email ON wp_comments (comment_author_email);
 CREATE INDEX comments_user_id ON wp_comments (user_id);
+
+CREATE TABLE wp_commentmeta (
+  meta_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  comment_id INTEGER NOT NULL DEFAULT 0,
+  meta_key TEXT,
+  meta_value TEXT
+);
+CREATE INDEX commentmeta_comment_id ON wp_commentmeta (comment_id);
+CREATE INDEX commentmeta_meta_key ON wp_commentmeta (meta_key);

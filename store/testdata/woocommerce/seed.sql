@@ -6,7 +6,8 @@
 --   shipping address, phone; a session token and capabilities never
 --   exported), an order older than 7 years (1001), a recent one (1002), a
 --   guest order placed without signing in, found by her email (1003), and a
---   support note naming the agent Priya Shah, with Priya's reply.
+--   support note naming the agent Priya Shah, who handled it (comment meta
+--   handled_by, as the shop's support plugin records it) and her rating.
 -- Olivia Other (user 2): another customer, never touched by Dana's requests.
 -- Priya Shah (user 3): the shop's support agent.
 -- Gus Guest: no account, only guest orders (1005 recent, 1006 old) and a note.
@@ -64,6 +65,11 @@ INSERT INTO wp_woocommerce_order_items (order_item_id, order_item_name, order_it
 
 INSERT INTO wp_comments (comment_ID, comment_post_ID, comment_author, comment_author_email, comment_author_IP, comment_date_gmt, comment_content, comment_approved, comment_agent, comment_type, comment_parent, user_id) VALUES
  (501, 1002, 'Dana Whitfield', 'dana.whitfield@example.com', '203.0.113.7', '{{ago 390}}', 'The shoes came with a torn lace. Priya Shah promised a replacement on the phone; still waiting.', '1', 'Mozilla/5.0 (Macintosh)', 'support_note', 0, 1),
- (502, 1002, 'Priya Shah', 'priya@shop.example', '10.0.0.5', '{{ago 389}}', 'Hi Dana, the replacement laces went out today with Royal Mail. Priya Shah, customer care', '1', 'Mozilla/5.0 (X11)', 'support_reply', 501, 3),
  (503, 1004, 'Olivia Other', 'olivia.other@example.org', '192.0.2.44', '{{ago 95}}', 'Where is my parcel? Priya Shah said Tuesday.', '1', 'Mozilla/5.0 (X11)', 'support_note', 0, 2),
  (504, 1005, 'Gus Guest', 'gus.guest@example.net', '192.0.2.99', '{{ago 45}}', 'Could you resend my invoice, please?', '1', 'Mozilla/5.0 (Android)', 'support_note', 0, 0);
+
+INSERT INTO wp_commentmeta (meta_id, comment_id, meta_key, meta_value) VALUES
+ (1, 501, 'handled_by', 'Priya Shah'),
+ (2, 501, 'satisfaction', '2 of 5'),
+ (3, 503, 'handled_by', 'Priya Shah'),
+ (4, 503, 'satisfaction', '4 of 5');
