@@ -25,6 +25,7 @@ type Config struct {
 	DataDir          string
 	DatabaseURL      string
 	StoreDatabaseURL string
+	Datasets         string // dataset files or folders of *.yaml, comma-separated (default: the built-in demo store's)
 	BaseURL          string
 	SMTPURL          string
 	MailFrom         string
@@ -55,6 +56,7 @@ func (c *Config) settings() []setting {
 		{"data-dir", "PRIVACYDESK_DATA_DIR", "folder for the SQLite file, .eml files and exports", &c.DataDir, nil},
 		{"database-url", "PRIVACYDESK_DATABASE_URL", "sqlite:PATH or postgres://… (default sqlite:DATA_DIR/privacydesk.db)", &c.DatabaseURL, nil},
 		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database: sqlite:PATH, postgres://… or mysql://… (default: the app's own)", &c.StoreDatabaseURL, nil},
+		{"datasets", "PRIVACYDESK_DATASETS", "dataset files describing the store's tables, or folders of *.yaml files, comma-separated (default: the built-in demo store's)", &c.Datasets, nil},
 		{"base-url", "PRIVACYDESK_BASE_URL", "public URL that starts every emailed link (default http://localhost:PORT)", &c.BaseURL, nil},
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},

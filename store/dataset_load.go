@@ -168,6 +168,7 @@ func yamlError(path string, err error) *DatasetError {
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			e.Line = tk.Position.Line
 		}
+		explainYAMLError(e, ye)
 		return e
 	}
 	return &DatasetError{File: path, Msg: err.Error()}
@@ -201,7 +202,7 @@ func (l *locator) line(field string) int {
 	for f := field; f != ""; {
 		if p, err := yaml.PathString("$." + f); err == nil {
 			if n, err := p.FilterFile(l.file); err == nil && n != nil {
-				if tk := n.GetToken(); tk != nil && tk.Position != nil {
+				if tk := keyOf(l.file, n).GetToken(); tk != nil && tk.Position != nil {
 					return tk.Position.Line
 				}
 			}
