@@ -75,7 +75,9 @@ CREATE TABLE wp_woocommerce_order_items (
   order_item_type varchar(200) NOT NULL DEFAULT '',
   order_id bigint(20) unsigned NOT NULL,
   PRIMARY KEY (order_item_id),
-  KEY order_id (order_id)
+  -- WooCommerce names it order_id; renamed apart from wp_wc_order_addresses'
+  -- order_id, so the dataset file's index names also hold on SQLite.
+  KEY order_items_order_id (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE wp_comments (

@@ -1,5 +1,7 @@
 -- The same WooCommerce-shaped shop as schema.mariadb.sql, in SQLite's
 -- types. Privacy Desk never creates these: a shop already has them.
+-- SQLite's index names are database-wide: the indexes the dataset file
+-- names keep MariaDB's names, the others get their table's prefix.
 
 CREATE TABLE wp_users (
   ID INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -21,7 +23,7 @@ CREATE TABLE wp_usermeta (
   meta_key TEXT,
   meta_value TEXT
 );
-CREATE INDEX usermeta_user_id ON wp_usermeta (user_id);
+CREATE INDEX user_id ON wp_usermeta (user_id);
 CREATE INDEX usermeta_meta_key ON wp_usermeta (meta_key);
 
 CREATE TABLE wp_wc_orders (
@@ -42,7 +44,7 @@ CREATE TABLE wp_wc_orders (
 );
 CREATE INDEX orders_status ON wp_wc_orders (status);
 CREATE INDEX orders_date_created ON wp_wc_orders (date_created_gmt);
-CREATE INDEX orders_customer_id_billing_email ON wp_wc_orders (customer_id, billing_email);
+CREATE INDEX customer_id_billing_email ON wp_wc_orders (customer_id, billing_email);
 CREATE INDEX orders_billing_email ON wp_wc_orders (billing_email);
 
 CREATE TABLE wp_wc_order_addresses (
@@ -59,7 +61,7 @@ CREATE TABLE wp_wc_order_addresses (
   phone TEXT
 );
 CREATE UNIQUE INDEX address_type_order_id ON wp_wc_order_addresses (address_type, order_id);
-CREATE INDEX addresses_order_id ON wp_wc_order_addresses (order_id);
+CREATE INDEX order_id ON wp_wc_order_addresses (order_id);
 CREATE INDEX addresses_email ON wp_wc_order_addresses (email);
 
 CREATE TABLE wp_woocommerce_order_items (
@@ -87,7 +89,7 @@ CREATE TABLE wp_comments (
 CREATE INDEX comments_post_ID ON wp_comments (comment_post_ID);
 CREATE INDEX comments_date_gmt ON wp_comments (comment_date_gmt);
 CREATE INDEX comments_parent ON wp_comments (comment_parent);
-CREATE INDEX comments_author_email ON wp_comments (comment_author_email);
+CREATE INDEX comment_author_email ON wp_comments (comment_author_email);
 CREATE INDEX comments_user_id ON wp_comments (user_id);
 
 CREATE TABLE wp_commentmeta (
@@ -96,5 +98,5 @@ CREATE TABLE wp_commentmeta (
   meta_key TEXT,
   meta_value TEXT
 );
-CREATE INDEX commentmeta_comment_id ON wp_commentmeta (comment_id);
+CREATE INDEX comment_id ON wp_commentmeta (comment_id);
 CREATE INDEX commentmeta_meta_key ON wp_commentmeta (meta_key);
