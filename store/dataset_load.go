@@ -286,6 +286,20 @@ func crossCheck(f *DatasetFile, p *PersonSpec, loc *locator) DatasetErrors {
 	return errs
 }
 
+// Sources returns one engine per described source, in the order the
+// files describe them: the order they are shown and exported. The source
+// holding the person table is an *AccountEngine.
+func (d *Datasets) Sources() []Source {
+	out := make([]Source, len(d.engines))
+	for i, e := range d.engines {
+		out[i] = e
+		if e.holdsPerson() {
+			out[i] = &AccountEngine{e}
+		}
+	}
+	return out
+}
+
 // Engines returns one engine per described source, in the order the
 // files describe them: the order they are shown and exported.
 func (d *Datasets) Engines() []*Engine { return slices.Clone(d.engines) }

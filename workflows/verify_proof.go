@@ -89,7 +89,7 @@ func (s *Service) checkProof(ctx context.Context, tx *gorm.DB, r *models.Request
 		}
 		return false, err
 	}
-	p, err := store.FindIdentityProofs(ctx, tx, r.Email)
+	p, err := s.datasets.IdentityProofs(ctx, tx, r.Email)
 	if err != nil || p.Empty() {
 		return false, err
 	}
