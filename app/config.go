@@ -217,3 +217,15 @@ func (c *Config) Retention() workflows.Retention {
 	r, _ := workflows.ParseRetention(c.RequestRetention) // checked by LoadConfig
 	return r
 }
+
+// DatasetPaths returns the configured dataset files and folders; none
+// means the built-in demo store's file.
+func (c *Config) DatasetPaths() []string {
+	var out []string
+	for _, p := range strings.Split(c.Datasets, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -303,10 +303,10 @@ func (c *checker) path(at string, t *TableSpec, p *ParentSpec, s *SourceSpec) er
 	return nil
 }
 
-// keyOf returns the key whose value n is, or n itself (a list item, the
+// yamlKeyOf returns the key whose value n is, or n itself (a list item, the
 // document): a problem in a block (keep: on one line, its fields below)
 // is on the key's line.
-func keyOf(f *ast.File, n ast.Node) ast.Node {
+func yamlKeyOf(f *ast.File, n ast.Node) ast.Node {
 	for _, doc := range f.Docs {
 		if mv, ok := ast.Parent(doc.Body, n).(*ast.MappingValueNode); ok && mv.Value == n {
 			return mv.Key

@@ -202,7 +202,7 @@ func (l *locator) line(field string) int {
 	for f := field; f != ""; {
 		if p, err := yaml.PathString("$." + f); err == nil {
 			if n, err := p.FilterFile(l.file); err == nil && n != nil {
-				if tk := keyOf(l.file, n).GetToken(); tk != nil && tk.Position != nil {
+				if tk := yamlKeyOf(l.file, n).GetToken(); tk != nil && tk.Position != nil {
 					return tk.Position.Line
 				}
 			}
