@@ -109,7 +109,8 @@ func readPage(ctx context.Context, db *gorm.DB, n *node, cols []string, sql stri
 		if !ok {
 			return nil, fmt.Errorf("read %s: id %v is not an integer", n.t.Table, dst[0])
 		}
-		r := row{id: id, vals: make(map[string]any, len(cols))}
+		r := row{id: id, vals: make(map[string]any, len(cols)+1)}
+		r.vals[n.id] = dst[0] // a dataset may export the id column too (an order number)
 		for i, c := range cols {
 			r.vals[c] = dst[i+1]
 		}
