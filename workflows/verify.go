@@ -93,7 +93,7 @@ func (s *Service) CheckVerifyLink(ctx context.Context, token string) (*VerifyLin
 		}
 		l.Locked = locked
 		l.TriesLeft = max(MaxProofTries-attempts, 0)
-		p, err := s.datasets.IdentityProofs(ctx, db, r.Email)
+		p, err := s.datasets.IdentityProofs(ctx, s.storeDB(db), r.Email)
 		if err != nil {
 			return nil, err
 		}

@@ -94,7 +94,7 @@ func openStoreReadOnly(ctx context.Context, cfg app.Config, stderr io.Writer) (*
 	if url == "" {
 		url = cfg.DatabaseURL
 	}
-	dialect, path, err := models.ParseDatabaseURL(url)
+	dialect, path, err := models.ParseStoreDatabaseURL(url)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func openStoreReadOnly(ctx context.Context, cfg app.Config, stderr io.Writer) (*
 			return nil, fmt.Errorf("store database: %w", err)
 		}
 	}
-	return models.Open(ctx, url, models.OpenOptions{Logger: newLogger(stderr)})
+	return models.OpenStore(ctx, url, models.OpenOptions{Logger: newLogger(stderr)})
 }
 
 func describeDatasets(ds *store.Datasets) (files string, sources, tables int) {

@@ -51,7 +51,9 @@ func checkWooExport(t *testing.T, files map[string][]byte) {
 	checkHas(t, files, "data/orders.json", `1001`, `1002`, `1003`, "DANA.WHITFIELD@example.com",
 		"Merino Wool Beanie", "Trail Running Shoes", "Waxed Canvas Tote", "7 Old Mill Road", "Please leave it with the neighbour")
 	checkHas(t, files, "data/support.json", "torn lace", "Shop support promised a replacement", "2 of 5")
-	checkHas(t, files, "index.html", "Billing phone", "Shipping address", "Order number")
+	// The readable page shows the shop's records under the dataset's labels.
+	checkHas(t, files, "index.html", "Your account", "Username", "dana_w", "Order number", "Billing email",
+		"DANA.WHITFIELD@example.com", "Flat 3, 40 Quay Street", "torn lace")
 	checkNoneOf(t, files, append(wooSecrets, "gus.guest@example.net", "Fleece Gloves", "Bamboo Water Bottle")...)
 }
 
