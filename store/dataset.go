@@ -230,6 +230,9 @@ type MetaKeySpec struct {
 	// column becomes Set).
 	Erase string   `yaml:"erase"`
 	Set   *SetSpec `yaml:"set"`
+	// Never keeps the key's rows out of every export while erasure still
+	// applies to them (login sessions, one-time keys).
+	Never bool `yaml:"never"`
 }
 
 // EraseSpec says what erasure does to a table's rows: by default, delete

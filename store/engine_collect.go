@@ -48,6 +48,9 @@ func (e *Engine) Collect(ctx context.Context, db *gorm.DB, s Subject, emit func(
 // emitTree emits a page of n's rows, then, page by page, their children's.
 func (e *Engine) emitTree(ctx context.Context, db *gorm.DB, n *node, page []row, red *redactor, out func(Record) error) error {
 	for _, r := range page {
+		if k := metaKeyOf(n.t, r); k != nil && k.Never {
+			continue
+		}
 		if err := out(record(n, r, red)); err != nil {
 			return err
 		}
@@ -176,6 +179,15 @@ func (e *Engine) redactorFor(ctx context.Context, db *gorm.DB, root *node, page 
 		pairs = append(pairs, n.name, n.placeholder)
 	}
 	return &redactor{r: strings.NewReplacer(pairs...), placeholder: placeholder}, nil
+}
+
+// metaKeyOf is the key spec of a key/value table's row; nil for another
+// table's.
+func metaKeyOf(t *TableSpec, r row) *MetaKeySpec {
+	if t.Meta == nil {
+		return nil
+	}
+	return metaKey(t, r)
 }
 
 // thirdPartyCond is belowCond without d's own meta-key filter: in a
