@@ -223,14 +223,7 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 	var errs DatasetErrors
 	names := map[string]string{}
 	for _, f := range files {
-		loc := &locator{path: f.Path}
-		if f.Path != "" {
-			if data, err := os.ReadFile(f.Path); err == nil {
-				loc = newLocator(f.Path, data)
-			} else if f.Path == DemoDatasetPath {
-				loc = newLocator(f.Path, demoDataset)
-			}
-		}
+		loc := locatorFor(f)
 		if f.Person != nil {
 			if d.Person != nil {
 				errs = append(errs, loc.errorf("person", "a second person lookup: only one dataset file may have one"))
@@ -245,13 +238,7 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 		}
 	}
 	for _, f := range files {
-		loc := newLocator(f.Path, nil)
-		if data, err := os.ReadFile(f.Path); err == nil {
-			loc = newLocator(f.Path, data)
-		} else if f.Path == DemoDatasetPath {
-			loc = newLocator(f.Path, demoDataset)
-		}
-		errs = append(errs, crossCheck(f, d.Person, loc)...)
+		errs = append(errs, crossCheck(f, d.Person, locatorFor(f))...)
 	}
 	if len(errs) > 0 {
 		return nil, errs
@@ -265,6 +252,18 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 		e.all = d.engines
 	}
 	return d, nil
+}
+
+// locatorFor returns the locator of a parsed file, re-reading it for the
+// line numbers of errors found across files (none without a file).
+func locatorFor(f *DatasetFile) *locator {
+	if f.Path == DemoDatasetPath {
+		return newLocator(f.Path, demoDataset)
+	}
+	if data, err := os.ReadFile(f.Path); err == nil {
+		return newLocator(f.Path, data)
+	}
+	return &locator{path: f.Path}
 }
 
 // crossCheck checks what needs the person lookup: tables that belong to
