@@ -240,6 +240,7 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 	for _, f := range files {
 		errs = append(errs, crossCheck(f, d.Person, locatorFor(f))...)
 	}
+	errs = append(errs, checkEraseOrder(files)...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -252,6 +253,28 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 		e.all = d.engines
 	}
 	return d, nil
+}
+
+// checkEraseOrder checks that the source holding the person table erases
+// after every other: deleting the account unlinks the rest.
+func checkEraseOrder(files []*DatasetFile) DatasetErrors {
+	var errs DatasetErrors
+	for _, f := range files {
+		for i, s := range f.Sources {
+			if !slices.ContainsFunc(s.Tables, func(t TableSpec) bool { return t.Belongs.Person }) {
+				continue
+			}
+			for _, g := range files {
+				for _, o := range g.Sources {
+					if o.Name != s.Name && o.EraseOrder >= s.EraseOrder {
+						errs = append(errs, locatorFor(f).errorf(fmt.Sprintf("sources[%d].erase_order", i),
+							"the source holding the person table must erase last, after %s (erase_order %d)", o.Name, o.EraseOrder))
+					}
+				}
+			}
+		}
+	}
+	return errs
 }
 
 // locatorFor returns the locator of a parsed file, re-reading it for the
