@@ -175,7 +175,7 @@ func TestDatasetsCheckWithEmailPrintsThePlanAndChangesNothing(t *testing.T) {
 		for _, want := range []string{
 			"plan for alex.morgan@example.com at ",
 			"   access export: 1 customer, 2 address, ",
-			"   access export: 4 order, ",
+			"   access export: 5 order, ", // four with the account, one as a guest
 			"   erasure: delete 1 customer: ",
 		} {
 			contains(t, got, want)

@@ -116,7 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	svc, err := workflows.NewService(ctx, workflows.Deps{
-		DB: db, Store: store, Sources: datasets.Sources(), Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
+		DB: db, Store: store, Datasets: datasets, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
