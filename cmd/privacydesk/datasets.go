@@ -128,6 +128,9 @@ func printPlan(w io.Writer, email string, now time.Time, previews []store.Source
 		for _, k := range p.Found {
 			found = append(found, fmt.Sprintf("%d %s", k.Count, k.Kind))
 		}
+		if len(found) == 0 {
+			found = []string{"nothing found"}
+		}
 		fmt.Fprintf(w, "   access export: %s\n", strings.Join(found, ", "))
 		if len(p.Plan.Items) == 0 {
 			fmt.Fprintln(w, "   erasure: nothing to erase")
