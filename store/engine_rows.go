@@ -63,16 +63,10 @@ func readColumns(n *node) []string {
 // StoreBatchSize at a time (keyset pagination: each page costs the same
 // however deep into the table, and fn may change or delete its rows).
 func eachPage(ctx context.Context, db *gorm.DB, n *node, c cond, fn func([]row) error) error {
-	q := sqlOf(db)
-	cols := readColumns(n)
-	sel := q.col(n.id)
-	for _, col := range cols {
-		sel += ", " + q.col(col)
-	}
+	cols := append([]string{n.id}, readColumns(n)...)
 	var last int64
 	for {
-		page, err := readPage(ctx, db, n, cols, "SELECT "+sel+" FROM "+q.col(n.t.Table)+" WHERE "+c.sql+
-			" AND "+q.col(n.id)+" > ? ORDER BY "+q.col(n.id)+" LIMIT ?", append(slices.Clone(c.args), last, StoreBatchSize))
+		page, err := readPage(ctx, db, n, cols, c, last)
 		if err != nil {
 			return err
 		}
@@ -89,44 +83,34 @@ func eachPage(ctx context.Context, db *gorm.DB, n *node, c cond, fn func([]row) 
 	}
 }
 
-func readPage(ctx context.Context, db *gorm.DB, n *node, cols []string, sql string, args []any) ([]row, error) {
-	rows, err := db.WithContext(ctx).Raw(sql, args...).Rows()
+// table starts a query on n's table.
+func table(ctx context.Context, db *gorm.DB, n *node) *gorm.DB {
+	return db.WithContext(ctx).Table(n.t.Table)
+}
+
+func readPage(ctx context.Context, db *gorm.DB, n *node, cols []string, c cond, after int64) ([]row, error) {
+	q := sqlOf(db)
+	var found []map[string]any
+	err := table(ctx, db, n).Select(cols).Where(c.sql, c.args...).Where(q.col(n.id)+" > ?", after).
+		Order(q.col(n.id)).Limit(StoreBatchSize).Find(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", n.t.Table, err)
 	}
-	defer rows.Close()
-	var page []row
-	for rows.Next() {
-		dst := make([]any, len(cols)+1)
-		ptrs := make([]any, len(dst))
-		for i := range dst {
-			ptrs[i] = &dst[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read %s: %w", n.t.Table, err)
-		}
-		id, ok := asInt64(dst[0])
+	page := make([]row, len(found))
+	for i, m := range found {
+		id, ok := asInt64(m[n.id])
 		if !ok {
-			return nil, fmt.Errorf("read %s: id %v is not an integer", n.t.Table, dst[0])
+			return nil, fmt.Errorf("read %s: id %v is not an integer", n.t.Table, m[n.id])
 		}
-		r := row{id: id, vals: make(map[string]any, len(cols))}
-		for i, c := range cols {
-			r.vals[c] = dst[i+1]
-		}
-		page = append(page, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", n.t.Table, err)
+		page[i] = row{id: id, vals: m}
 	}
 	return page, nil
 }
 
 // countRows counts the rows of n that c matches.
 func countRows(ctx context.Context, db *gorm.DB, n *node, c cond) (int, error) {
-	q := sqlOf(db)
 	var k int64
-	err := db.WithContext(ctx).Raw("SELECT COUNT(*) FROM "+q.col(n.t.Table)+" WHERE "+c.sql, c.args...).Scan(&k).Error
-	if err != nil {
+	if err := table(ctx, db, n).Where(c.sql, c.args...).Count(&k).Error; err != nil {
 		return 0, fmt.Errorf("count %s: %w", n.t.Table, err)
 	}
 	return int(k), nil
@@ -138,7 +122,7 @@ func deleteIDs(ctx context.Context, db *gorm.DB, n *node, ids []int64) (int, err
 		return 0, nil
 	}
 	q := sqlOf(db)
-	res := db.WithContext(ctx).Exec("DELETE FROM "+q.col(n.t.Table)+" WHERE "+q.col(n.id)+" IN ?", ids)
+	res := table(ctx, db, n).Where(q.col(n.id)+" IN ?", ids).Delete(map[string]any{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("delete from %s: %w", n.t.Table, res.Error)
 	}
@@ -154,9 +138,8 @@ func deleteWhere(ctx context.Context, db *gorm.DB, n *node, c cond) (int, error)
 	var last int64
 	for {
 		var ids []int64
-		err := db.WithContext(ctx).Raw("SELECT "+q.col(n.id)+" FROM "+q.col(n.t.Table)+" WHERE "+c.sql+" AND "+
-			q.col(n.id)+" > ? ORDER BY "+q.col(n.id)+" LIMIT ?", append(slices.Clone(c.args), last, StoreBatchSize)...).
-			Scan(&ids).Error
+		err := table(ctx, db, n).Where(c.sql, c.args...).Where(q.col(n.id)+" > ?", last).
+			Order(q.col(n.id)).Limit(StoreBatchSize).Pluck(n.id, &ids).Error
 		if err != nil {
 			return total, fmt.Errorf("select from %s to delete: %w", n.t.Table, err)
 		}

@@ -88,30 +88,24 @@ func (x *eraser) anonymize(tx *gorm.DB, n *node, page []row, ids []int64) (int, 
 // update sets the columns of the rows with ids (and the mark to now).
 func (x *eraser) update(tx *gorm.DB, n *node, sets []SetSpec, ids []int64) (int, error) {
 	q := sqlOf(tx)
-	var parts []string
-	var args []any
+	vals := map[string]any{}
 	for _, s := range sets {
 		switch {
 		case s.ToNull:
-			parts = append(parts, q.col(s.Column)+" = NULL")
+			vals[s.Column] = nil
 		case s.Value != nil:
-			parts = append(parts, q.col(s.Column)+" = ?")
-			args = append(args, *s.Value)
+			vals[s.Column] = *s.Value
 		default:
-			expr, pargs := q.pattern(s.Pattern, n.id)
-			parts = append(parts, q.col(s.Column)+" = "+expr)
-			args = append(args, pargs...)
+			expr, args := q.pattern(s.Pattern, n.id)
+			vals[s.Column] = gorm.Expr(expr, args...)
 		}
 	}
-	where := q.col(n.id) + " IN ?"
-	args2 := []any{ids}
+	upd := table(x.ctx, tx, n).Where(q.col(n.id)+" IN ?", ids)
 	if m := n.t.Erase.Mark; m != "" && n.t.Meta == nil {
-		parts = append(parts, q.col(m)+" = ?")
-		args = append(args, x.now)
-		where += " AND " + q.col(m) + " IS NULL"
+		vals[m] = x.now
+		upd = upd.Where(q.col(m) + " IS NULL")
 	}
-	res := tx.WithContext(x.ctx).Exec("UPDATE "+q.col(n.t.Table)+" SET "+strings.Join(parts, ", ")+" WHERE "+where,
-		append(args, args2...)...)
+	res := upd.Updates(vals)
 	if res.Error != nil {
 		return 0, fmt.Errorf("anonymize %s: %w", n.t.Table, res.Error)
 	}
