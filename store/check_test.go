@@ -66,8 +66,9 @@ func checkFiles(t *testing.T, db *gorm.DB, paths ...string) store.DatasetErrors 
 // name, each as file:line: field: message. The kinds covered: unknown
 // table, unknown column, a path that does not reach the person (a parent
 // outside the source; a join column that does not exist), a keep rule
-// without a reason, a list where a string is expected, an unknown key, a
-// missing index.
+// without a reason, a list where a string is expected (and text where a
+// number is), an unknown key, a missing index, and the person lookup's own
+// columns.
 func TestCheckReportsEachProblemAtItsFileAndLine(t *testing.T) {
 	paths, err := filepath.Glob("testdata/check/*.yaml")
 	if err != nil || len(paths) < 8 {
