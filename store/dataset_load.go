@@ -224,14 +224,7 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 	var errs DatasetErrors
 	names := map[string]string{}
 	for _, f := range files {
-		loc := &locator{path: f.Path}
-		if f.Path != "" {
-			if data, err := os.ReadFile(f.Path); err == nil {
-				loc = newLocator(f.Path, data)
-			} else if f.Path == DemoDatasetPath {
-				loc = newLocator(f.Path, demoDataset)
-			}
-		}
+		loc := locatorFor(f)
 		if f.Person != nil {
 			if d.Person != nil {
 				errs = append(errs, loc.errorf("person", "a second person lookup: only one dataset file may have one"))
@@ -246,14 +239,9 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 		}
 	}
 	for _, f := range files {
-		loc := newLocator(f.Path, nil)
-		if data, err := os.ReadFile(f.Path); err == nil {
-			loc = newLocator(f.Path, data)
-		} else if f.Path == DemoDatasetPath {
-			loc = newLocator(f.Path, demoDataset)
-		}
-		errs = append(errs, crossCheck(f, d.Person, loc)...)
+		errs = append(errs, crossCheck(f, d.Person, locatorFor(f))...)
 	}
+	errs = append(errs, checkEraseOrder(files)...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -266,6 +254,40 @@ func NewDatasets(files ...*DatasetFile) (*Datasets, error) {
 		e.all = d.engines
 	}
 	return d, nil
+}
+
+// checkEraseOrder checks that the source holding the person table erases
+// after every other: deleting the account unlinks the rest.
+func checkEraseOrder(files []*DatasetFile) DatasetErrors {
+	var errs DatasetErrors
+	for _, f := range files {
+		for i, s := range f.Sources {
+			if !slices.ContainsFunc(s.Tables, func(t TableSpec) bool { return t.Belongs.Person }) {
+				continue
+			}
+			for _, g := range files {
+				for _, o := range g.Sources {
+					if o.Name != s.Name && o.EraseOrder >= s.EraseOrder {
+						errs = append(errs, locatorFor(f).errorf(fmt.Sprintf("sources[%d].erase_order", i),
+							"the source holding the person table must erase last, after %s (erase_order %d)", o.Name, o.EraseOrder))
+					}
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// locatorFor returns the locator of a parsed file, re-reading it for the
+// line numbers of errors found across files (none without a file).
+func locatorFor(f *DatasetFile) *locator {
+	if f.Path == DemoDatasetPath {
+		return newLocator(f.Path, demoDataset)
+	}
+	if data, err := os.ReadFile(f.Path); err == nil {
+		return newLocator(f.Path, data)
+	}
+	return &locator{path: f.Path}
 }
 
 // crossCheck checks what needs the person lookup: tables that belong to

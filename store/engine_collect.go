@@ -155,7 +155,7 @@ func (e *Engine) redactorFor(ctx context.Context, db *gorm.DB, root *node, page 
 		if !isBelow(n, root) {
 			continue
 		}
-		c := belowCond(q, n, root, rootCond)
+		c := thirdPartyCond(q, n, root, rootCond)
 		for col, v := range tp.Where {
 			c = c.and(cond{q.col(col) + " = ?", []any{v}})
 		}
@@ -176,6 +176,18 @@ func (e *Engine) redactorFor(ctx context.Context, db *gorm.DB, root *node, page 
 		pairs = append(pairs, n.name, n.placeholder)
 	}
 	return &redactor{r: strings.NewReplacer(pairs...), placeholder: placeholder}, nil
+}
+
+// thirdPartyCond is belowCond without d's own meta-key filter: in a
+// key/value table, the third party's name sits under a key that is
+// neither exported nor erased (a note's handled_by row).
+func thirdPartyCond(q sqlq, d, n *node, c cond) cond {
+	if d == n || d.t.Meta == nil {
+		return belowCond(q, d, n, c)
+	}
+	inner := belowCond(q, d.parent, n, c)
+	return cond{q.col(d.t.Belongs.Parent.Column) + " IN (SELECT " + q.col(parentKey(d)) + " FROM " + q.col(d.parent.t.Table) +
+		" WHERE " + inner.sql + ")", inner.args}
 }
 
 // node returns the source's node of table.
