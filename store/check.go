@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -22,7 +21,7 @@ func (d *Datasets) Check(ctx context.Context, db *gorm.DB) (DatasetErrors, error
 	c := &checker{db: db.WithContext(ctx), tables: map[string]*tableInfo{}}
 	var all DatasetErrors
 	for _, f := range d.Files {
-		c.loc, c.errs = locatorOf(f), nil
+		c.loc, c.errs = locatorFor(f), nil
 		if err := c.file(f); err != nil {
 			return nil, err
 		}
@@ -30,19 +29,6 @@ func (d *Datasets) Check(ctx context.Context, db *gorm.DB) (DatasetErrors, error
 		all = append(all, c.errs...)
 	}
 	return all, nil
-}
-
-// locatorOf returns the locator of a parsed file, reading it again for
-// its line numbers (the built-in demo file from the binary).
-func locatorOf(f *DatasetFile) *locator {
-	if f.Path == DemoDatasetPath {
-		return newLocator(f.Path, demoDataset)
-	}
-	data, err := os.ReadFile(f.Path)
-	if err != nil {
-		return &locator{path: f.Path}
-	}
-	return newLocator(f.Path, data)
 }
 
 // tableInfo is what the database says about one table: nil columns when
