@@ -19,6 +19,11 @@ import (
 // database); the error is the database's, when it cannot be asked.
 func (d *Datasets) Check(ctx context.Context, db *gorm.DB) (DatasetErrors, error) {
 	c := &checker{db: db.WithContext(ctx), tables: map[string]*tableInfo{}}
+	// HasTable says false when it cannot ask: make sure it can, so an
+	// unreachable database is not taken for one without tables.
+	if err := c.db.Exec("SELECT 1").Error; err != nil {
+		return nil, fmt.Errorf("store database: %w", err)
+	}
 	var all DatasetErrors
 	for _, f := range d.Files {
 		c.loc, c.errs = locatorFor(f), nil
