@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -113,20 +112,13 @@ func (e *AccountEngine) Correct(ctx context.Context, db *gorm.DB, s Subject, fie
 		return tx.Exec("UPDATE "+q.col(e.person.Table)+" SET "+strings.Join(set, ", ")+" WHERE "+
 			q.col(or(e.person.ID, "id"))+" = ?", append(args, sub.id)...).Error
 	})
-	if errors.Is(err, gorm.ErrDuplicatedKey) || (err != nil && isUniqueViolation(err)) {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return "not changed: another account already uses this email address", nil
 	}
 	if err != nil {
 		return "", err
 	}
 	return "changed", nil
-}
-
-// isUniqueViolation recognizes a unique-constraint error by its text, for
-// drivers whose errors gorm does not translate on raw statements.
-func isUniqueViolation(err error) bool {
-	s := strings.ToLower(err.Error())
-	return strings.Contains(s, "unique") || strings.Contains(s, "duplicate")
 }
 
 // maxProofValues bounds how many values of one kind one person's check
@@ -144,20 +136,6 @@ type IdentityProofs struct {
 
 // Empty reports whether there is no value to ask for.
 func (p *IdentityProofs) Empty() bool { return len(p.OrderNumbers) == 0 && len(p.Serials) == 0 }
-
-// Matches reports whether given (already normalized by the caller) is one
-// of the values normalized by norm. It looks at every value, so the time
-// taken does not tell which one came close.
-func (p *IdentityProofs) Matches(given string, norm func(string) string) bool {
-	g := []byte(given)
-	match := 0
-	for _, vs := range [][]string{p.OrderNumbers, p.Serials} {
-		for _, v := range vs {
-			match |= subtle.ConstantTimeCompare(g, []byte(norm(v)))
-		}
-	}
-	return match == 1
-}
 
 // IdentityProofs loads the proofs of a normalized email: for each of the
 // person's proofs, the values in the rows that belong to them (an email

@@ -85,6 +85,12 @@ var shopNow = time.Date(2026, 3, 15, 9, 30, 0, 0, time.UTC)
 func shopStore(t *testing.T, dialect string) (*gorm.DB, *store.Datasets) {
 	t.Helper()
 	db := testdb.Open(t, dialect).DB
+	return db, seedShop(t, db)
+}
+
+// seedShop creates the shop's tables in db and returns its datasets.
+func seedShop(t *testing.T, db *gorm.DB) *store.Datasets {
+	t.Helper()
 	recent, old := shopNow.AddDate(-1, 0, 0), shopNow.AddDate(-9, 0, 0)
 	stmts := []struct {
 		sql  string
@@ -92,7 +98,7 @@ func shopStore(t *testing.T, dialect string) (*gorm.DB, *store.Datasets) {
 	}{
 		{"CREATE TABLE shop_users (id integer PRIMARY KEY, user_email text NOT NULL, password_hash text NOT NULL)", nil},
 		{"CREATE TABLE shop_user_meta (id integer PRIMARY KEY, user_id integer NOT NULL, meta_key text NOT NULL, meta_value text NOT NULL)", nil},
-		{"CREATE TABLE shop_orders (id integer PRIMARY KEY, user_id integer NOT NULL, billing_email text NOT NULL, billing_name text NOT NULL, created_at timestamp NOT NULL, anonymized_at timestamp)", nil},
+		{"CREATE TABLE shop_orders (id integer PRIMARY KEY, user_id integer NOT NULL, billing_email text NOT NULL, billing_name text NOT NULL, created_at " + timeType(db) + " NOT NULL, anonymized_at " + timeType(db) + ")", nil},
 		{"CREATE TABLE shop_order_items (id integer PRIMARY KEY, order_id integer NOT NULL, name text NOT NULL)", nil},
 		{"CREATE TABLE shop_item_notes (id integer PRIMARY KEY, item_id integer NOT NULL, note text NOT NULL)", nil},
 		{"INSERT INTO shop_users VALUES (1, 'Pat.Lee@Example.COM', 'hash1'), (2, 'sam@example.com', 'hash2')", nil},
@@ -115,7 +121,7 @@ func shopStore(t *testing.T, dialect string) (*gorm.DB, *store.Datasets) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db, d
+	return d
 }
 
 func collectKinds(t *testing.T, db *gorm.DB, d *store.Datasets, email string) map[string][]store.Record {
@@ -150,25 +156,29 @@ func ids(recs []store.Record) []int64 {
 func TestEngineFindsMetaRowsGuestOrdersAndRowsTwoTablesDown(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		db, d := shopStore(t, dialect)
-		got := collectKinds(t, db, d, " pat.lee@EXAMPLE.com ")
-		want := map[string][]int64{"user": {1}, "user_meta": {1, 2}, "order": {1, 2, 3}, "order_item": {1, 2, 3}, "item_note": {1, 2}}
-		for kind, w := range want {
-			if g := ids(got[kind]); !slices.Equal(g, w) {
-				t.Errorf("%s: ids %v, want %v", kind, g, w)
-			}
-		}
-		meta := got["user_meta"][0].Fields
-		if meta[0].Value != "first_name" || meta[1].Value != "Pat" || meta[1].Label != "First name" {
-			t.Errorf("meta record fields: %+v", meta)
-		}
-		for _, r := range got["user"] {
-			for _, f := range r.Fields {
-				if f.Name == "password_hash" {
-					t.Error("a never-exported column was exported")
-				}
-			}
-		}
+		testShopCollect(t, db, d)
 	})
+}
+
+func testShopCollect(t *testing.T, db *gorm.DB, d *store.Datasets) {
+	got := collectKinds(t, db, d, " pat.lee@EXAMPLE.com ")
+	want := map[string][]int64{"user": {1}, "user_meta": {1, 2}, "order": {1, 2, 3}, "order_item": {1, 2, 3}, "item_note": {1, 2}}
+	for kind, w := range want {
+		if g := ids(got[kind]); !slices.Equal(g, w) {
+			t.Errorf("%s: ids %v, want %v", kind, g, w)
+		}
+	}
+	meta := got["user_meta"][0].Fields
+	if meta[0].Value != "first_name" || meta[1].Value != "Pat" || meta[1].Label != "First name" {
+		t.Errorf("meta record fields: %+v", meta)
+	}
+	for _, r := range got["user"] {
+		for _, f := range r.Fields {
+			if f.Name == "password_hash" {
+				t.Error("a never-exported column was exported")
+			}
+		}
+	}
 }
 
 // TestEngineErasesMetaKeysPatternsAndFixedValues proves the erase rules:
@@ -181,76 +191,92 @@ func TestEngineFindsMetaRowsGuestOrdersAndRowsTwoTablesDown(t *testing.T) {
 func TestEngineErasesMetaKeysPatternsAndFixedValues(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		db, d := shopStore(t, dialect)
-		ctx := context.Background()
-		subj := store.Subject{Email: "pat.lee@example.com"}
-		srcs := store.ErasureOrder(d.Sources())
-		if srcs[len(srcs)-1].Name() != "account" {
-			t.Fatalf("erasure order %v: account not last", srcs)
-		}
-		if _, err := srcs[1].Erase(ctx, db, subj, shopNow); models.ErrorCode(err) != models.EConflict {
-			t.Fatalf("account erased while orders link to it: %v", err)
-		}
-		for _, src := range srcs {
-			plan, err := src.PlanErasure(ctx, db, subj, shopNow)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := src.Erase(ctx, db, subj, shopNow)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !samePlan(plan, res) {
-				t.Errorf("%s: plan %+v, result %+v", src.Name(), plan, res)
-			}
-			again, err := src.Erase(ctx, db, subj, shopNow)
-			if err != nil || len(again.Items) != 0 {
-				t.Errorf("%s: second run %+v, %v", src.Name(), again.Items, err)
-			}
-			switch src.Name() {
-			case "orders":
-				checkCounts(t, res, map[[2]string]int{
-					{"order", store.ActionDelete}: 1, {"order_item", store.ActionDelete}: 1, {"item_note", store.ActionDelete}: 1,
-					{"order", store.ActionAnonymize}: 2, {"order_item", store.ActionKeep}: 2,
-				})
-			case "account":
-				checkCounts(t, res, map[[2]string]int{
-					{"user", store.ActionDelete}: 1, {"user_meta", store.ActionDelete}: 1, {"user_meta", store.ActionAnonymize}: 1,
-				})
-			}
-		}
-		var email, name string
-		var uid int64
-		row := db.Raw("SELECT billing_email, billing_name, user_id FROM shop_orders WHERE id = 1").Row()
-		if err := row.Scan(&email, &name, &uid); err != nil {
+		testShopErase(t, db, d)
+	})
+}
+
+func testShopErase(t *testing.T, db *gorm.DB, d *store.Datasets) {
+	ctx := context.Background()
+	subj := store.Subject{Email: "pat.lee@example.com"}
+	srcs := store.ErasureOrder(d.Sources())
+	if srcs[len(srcs)-1].Name() != "account" {
+		t.Fatalf("erasure order %v: account not last", srcs)
+	}
+	if _, err := srcs[1].Erase(ctx, db, subj, shopNow); models.ErrorCode(err) != models.EConflict {
+		t.Fatalf("account erased while orders link to it: %v", err)
+	}
+	for _, src := range srcs {
+		plan, err := src.PlanErasure(ctx, db, subj, shopNow)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if email != "erased+1@invalid" || name != "Erased" || uid != 0 {
-			t.Errorf("kept order: %q %q %d", email, name, uid)
+		res, err := src.Erase(ctx, db, subj, shopNow)
+		if err != nil {
+			t.Fatal(err)
 		}
-		var metas []string
-		db.Raw("SELECT meta_key || '=' || meta_value FROM shop_user_meta ORDER BY id").Scan(&metas)
-		if want := []string{"phone=", "session_tokens=secret", "first_name=Sam"}; !slices.Equal(metas, want) {
-			t.Errorf("meta rows %v, want %v", metas, want)
+		if !samePlan(plan, res) {
+			t.Errorf("%s: plan %+v, result %+v", src.Name(), plan, res)
 		}
-		if n := count(t, db, "shop_item_notes"); n != 2 {
-			t.Errorf("%d notes left, want 2 (the kept order's and Sam's)", n)
+		again, err := src.Erase(ctx, db, subj, shopNow)
+		if err != nil || len(again.Items) != 0 {
+			t.Errorf("%s: second run %+v, %v", src.Name(), again.Items, err)
 		}
-		if n := count(t, db, "shop_orders"); n != 3 {
-			t.Errorf("%d orders left, want 3", n)
+		switch src.Name() {
+		case "orders":
+			checkCounts(t, res, map[[2]string]int{
+				{"order", store.ActionDelete}: 1, {"order_item", store.ActionDelete}: 1, {"item_note", store.ActionDelete}: 1,
+				{"order", store.ActionAnonymize}: 2, {"order_item", store.ActionKeep}: 2,
+			})
+		case "account":
+			checkCounts(t, res, map[[2]string]int{
+				{"user", store.ActionDelete}: 1, {"user_meta", store.ActionDelete}: 1, {"user_meta", store.ActionAnonymize}: 1,
+			})
 		}
+	}
+	var email, name string
+	var uid int64
+	row := db.Raw("SELECT billing_email, billing_name, user_id FROM shop_orders WHERE id = 1").Row()
+	if err := row.Scan(&email, &name, &uid); err != nil {
+		t.Fatal(err)
+	}
+	if email != "erased+1@invalid" || name != "Erased" || uid != 0 {
+		t.Errorf("kept order: %q %q %d", email, name, uid)
+	}
+	var metas []string
+	var rows []struct{ K, V string }
+	db.Raw("SELECT meta_key AS k, meta_value AS v FROM shop_user_meta ORDER BY id").Scan(&rows)
+	for _, r := range rows {
+		metas = append(metas, r.K+"="+r.V)
+	}
+	if want := []string{"phone=", "session_tokens=secret", "first_name=Sam"}; !slices.Equal(metas, want) {
+		t.Errorf("meta rows %v, want %v", metas, want)
+	}
+	if n := count(t, db, "shop_item_notes"); n != 2 {
+		t.Errorf("%d notes left, want 2 (the kept order's and Sam's)", n)
+	}
+	if n := count(t, db, "shop_orders"); n != 3 {
+		t.Errorf("%d orders left, want 3", n)
+	}
 
-		p, err := d.PurgeExpiredRetention(ctx, db, shopNow.AddDate(1, 0, 0))
-		if err != nil || len(p) != 0 {
-			t.Fatalf("purge inside the period: %v, %v", p, err)
-		}
-		p, err = d.PurgeExpiredRetention(ctx, db, shopNow.AddDate(8, 0, 0))
-		if err != nil || p["order"] != 2 || p["order_item"] != 2 || p["item_note"] != 1 {
-			t.Fatalf("purge after the period: %v, %v", p, err)
-		}
-		if n := count(t, db, "shop_orders"); n != 1 {
-			t.Errorf("%d orders left after the purge, want Sam's", n)
-		}
-	})
+	p, err := d.PurgeExpiredRetention(ctx, db, shopNow.AddDate(1, 0, 0))
+	if err != nil || len(p) != 0 {
+		t.Fatalf("purge inside the period: %v, %v", p, err)
+	}
+	p, err = d.PurgeExpiredRetention(ctx, db, shopNow.AddDate(8, 0, 0))
+	if err != nil || p["order"] != 2 || p["order_item"] != 2 || p["item_note"] != 1 {
+		t.Fatalf("purge after the period: %v, %v", p, err)
+	}
+	if n := count(t, db, "shop_orders"); n != 1 {
+		t.Errorf("%d orders left after the purge, want Sam's", n)
+	}
+}
+
+// timeType is the column type of a time on db's dialect.
+func timeType(db *gorm.DB) string {
+	if db.Dialector.Name() == "mysql" {
+		return "datetime"
+	}
+	return "timestamp"
 }
 
 func checkCounts(t *testing.T, p store.Plan, want map[[2]string]int) {
