@@ -62,7 +62,7 @@ func datasetsCheck(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	db, err := openStoreReadOnly(ctx, cfg, stderr)
+	db, err := openExistingStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -86,10 +86,10 @@ func datasetsCheck(ctx context.Context, args []string, getenv func(string) strin
 	return nil
 }
 
-// openStoreReadOnly opens the store database (the app's when no store
+// openExistingStore opens the store database (the app's when no store
 // database is configured) without migrating it, and without creating a
 // SQLite file that is not there.
-func openStoreReadOnly(ctx context.Context, cfg app.Config, stderr io.Writer) (*models.DB, error) {
+func openExistingStore(ctx context.Context, cfg app.Config, stderr io.Writer) (*models.DB, error) {
 	url := cfg.StoreDatabaseURL
 	if url == "" {
 		url = cfg.DatabaseURL
