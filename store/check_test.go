@@ -66,8 +66,9 @@ func checkFiles(t *testing.T, db *gorm.DB, paths ...string) store.DatasetErrors 
 // name, each as file:line: field: message. The kinds covered: unknown
 // table, unknown column, a path that does not reach the person (a parent
 // outside the source; a join column that does not exist), a keep rule
-// without a reason, a list where a string is expected, an unknown key, a
-// missing index.
+// without a reason, a list where a string is expected (and text where a
+// number is), an unknown key, a missing index, and the person lookup's own
+// columns.
 func TestCheckReportsEachProblemAtItsFileAndLine(t *testing.T) {
 	paths, err := filepath.Glob("testdata/check/*.yaml")
 	if err != nil || len(paths) < 8 {
@@ -110,8 +111,9 @@ func TestCheckReportsEachProblemAtItsFileAndLine(t *testing.T) {
 
 // TestCheckPassesTheDemoFileAndAValidFile checks the built-in demo file and
 // a valid description of another shape against the migrated store
-// database: no problem; and the same valid file against a database
-// without the store's tables reports each missing table once.
+// database: no problem; the same valid file against a database without
+// the store's tables reports each missing table once; and a database that
+// cannot be reached is an error, not a list of missing tables.
 func TestCheckPassesTheDemoFileAndAValidFile(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		ctx := context.Background()
@@ -134,6 +136,15 @@ func TestCheckPassesTheDemoFileAndAValidFile(t *testing.T) {
 		}
 		if got.Error() != strings.Join(want, "\n") {
 			t.Fatalf("against an empty database:\n%s\nwant:\n%s", got.Error(), strings.Join(want, "\n"))
+		}
+
+		// A database that cannot be asked is an error, not missing tables.
+		gone := testdb.OpenEmpty(t, dialect)
+		if err := gone.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if problems, err := store.DemoDatasets().Check(ctx, gone.DB); err == nil || len(problems) > 0 {
+			t.Fatalf("closed database: %v %v, want an error", problems, err)
 		}
 	})
 }

@@ -56,7 +56,7 @@ func TestParseDatasetNamesFileLineAndField(t *testing.T) {
 		want       string
 	}{
 		{"unknown field", strings.Replace(base, "    label: Your orders\n", "    label: Your orders\n    colour: red\n", 1), 4, `unknown field "colour"`},
-		{"bad YAML type", strings.Replace(base, "    label: Your orders\n", "    label: Your orders\n    erase_order: soon\n", 1), 4, "cannot unmarshal"},
+		{"bad YAML type", strings.Replace(base, "    label: Your orders\n", "    label: Your orders\n    erase_order: soon\n", 1), 4, "erase_order: expected a whole number, got text"},
 		{"keep rule without a reason", base + "        erase:\n          mark: at\n          set: [{column: email, to_null: true}]\n          keep: {within: {column: at, years: 2}}\n", 13,
 			"sources[0].tables[0].erase.keep.reason: a keep rule needs the legal reason"},
 		{"path that does not reach the person", base + "      - table: lines\n        kind: line\n        belongs: {parent: {table: carts, column: cart_id}}\n        columns: [{name: sku, category: purchase}]\n", 12,

@@ -62,7 +62,7 @@ func datasetsCheck(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	db, err := openStoreReadOnly(ctx, cfg, stderr)
+	db, err := openExistingStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -86,10 +86,10 @@ func datasetsCheck(ctx context.Context, args []string, getenv func(string) strin
 	return nil
 }
 
-// openStoreReadOnly opens the store database (the app's when no store
+// openExistingStore opens the store database (the app's when no store
 // database is configured) without migrating it, and without creating a
 // SQLite file that is not there.
-func openStoreReadOnly(ctx context.Context, cfg app.Config, stderr io.Writer) (*models.DB, error) {
+func openExistingStore(ctx context.Context, cfg app.Config, stderr io.Writer) (*models.DB, error) {
 	url := cfg.StoreDatabaseURL
 	if url == "" {
 		url = cfg.DatabaseURL
@@ -127,6 +127,9 @@ func printPlan(w io.Writer, email string, now time.Time, previews []store.Source
 		var found []string
 		for _, k := range p.Found {
 			found = append(found, fmt.Sprintf("%d %s", k.Count, k.Kind))
+		}
+		if len(found) == 0 {
+			found = []string{"nothing found"}
 		}
 		fmt.Fprintf(w, "   access export: %s\n", strings.Join(found, ", "))
 		if len(p.Plan.Items) == 0 {

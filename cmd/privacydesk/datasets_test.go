@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -70,6 +71,14 @@ func TestDatasetsCheckPrintsEachProblemAsFileLineAndFails(t *testing.T) {
 			if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, c.want) {
 				t.Errorf("%s: got\n%s\nwant\n%s", c.datasets, err, strings.Join(c.want, "\n"))
 			}
+		}
+
+		if err := run(ctx, []string{"datasets"}, envFunc(env), io.Discard, io.Discard); !errors.Is(err, errUsage) {
+			t.Errorf("datasets without check: %v, want the usage", err)
+		}
+		if err := run(ctx, []string{"datasets", "check", "--datasets", "testdata/datasets/none.yaml"}, envFunc(env), io.Discard, io.Discard); err == nil ||
+			!strings.Contains(err.Error(), "testdata/datasets/none.yaml") {
+			t.Errorf("a dataset file that is not there: %v", err)
 		}
 
 		// A SQLite store database that is not there is not created.
@@ -175,10 +184,18 @@ func TestDatasetsCheckWithEmailPrintsThePlanAndChangesNothing(t *testing.T) {
 		for _, want := range []string{
 			"plan for alex.morgan@example.com at ",
 			"   access export: 1 customer, 2 address, ",
-			"   access export: 4 order, ",
+			"   access export: 5 order, ", // four with the account, one as a guest
 			"   erasure: delete 1 customer: ",
 		} {
 			contains(t, got, want)
+		}
+
+		out.Reset()
+		if err := run(ctx, []string{"datasets", "check", "--email", "nobody@example.com"}, envFunc(env), &out, io.Discard); err != nil {
+			t.Fatalf("datasets check --email of a stranger: %v\n%s", err, out.String())
+		}
+		if n := strings.Count(out.String(), "   access export: nothing found\n   erasure: nothing to erase\n"); n != len(sources) {
+			t.Fatalf("a stranger has records in %d of %d sources:\n%s", len(sources)-n, len(sources), out.String())
 		}
 	})
 }

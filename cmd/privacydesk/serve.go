@@ -46,7 +46,7 @@ func openDatabases(ctx context.Context, cfg app.Config, log *slog.Logger, migrat
 	}
 	store = db
 	if cfg.StoreDatabaseURL != "" && cfg.StoreDatabaseURL != cfg.DatabaseURL {
-		if store, err = models.OpenStore(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
+		if store, err = models.Open(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
 			db.Close()
 			return nil, nil, fmt.Errorf("store database: %w", err)
 		}
@@ -116,7 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	svc, err := workflows.NewService(ctx, workflows.Deps{
-		DB: db, Store: store, Datasets: datasets, Sources: datasets.Sources(), Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
+		DB: db, Store: store, Datasets: datasets, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
