@@ -46,7 +46,7 @@ func openDatabases(ctx context.Context, cfg app.Config, log *slog.Logger, migrat
 	}
 	store = db
 	if cfg.StoreDatabaseURL != "" && cfg.StoreDatabaseURL != cfg.DatabaseURL {
-		if store, err = models.Open(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
+		if store, err = models.OpenStore(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
 			db.Close()
 			return nil, nil, fmt.Errorf("store database: %w", err)
 		}
