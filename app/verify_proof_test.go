@@ -30,7 +30,7 @@ func proofApp(t *testing.T, dialect string) *testapp.App {
 // proofsOf reads the order numbers and serials of a demo customer.
 func proofsOf(t *testing.T, a *testapp.App, email string) *store.IdentityProofs {
 	t.Helper()
-	p, err := store.FindIdentityProofs(context.Background(), a.DB.DB, email)
+	p, err := store.DemoDatasets().IdentityProofs(context.Background(), a.DB.DB, email)
 	if err != nil || len(p.OrderNumbers) == 0 || len(p.Serials) == 0 {
 		t.Fatalf("demo customer %s: proofs %+v, %v; want orders and registrations", email, p, err)
 	}

@@ -28,6 +28,7 @@ type Config struct {
 	DataDir          string
 	DatabaseURL      string
 	StoreDatabaseURL string
+	Datasets         string // dataset files or folders of *.yaml, comma-separated (default: the built-in demo store's)
 	BaseURL          string
 	SMTPURL          string
 	MailFrom         string
@@ -58,7 +59,8 @@ func (c *Config) settings() []setting {
 		{"metrics-addr", "PRIVACYDESK_METRICS_ADDR", "address /metrics listens on, apart from the site (\"none\": not served)", &c.MetricsAddr, nil},
 		{"data-dir", "PRIVACYDESK_DATA_DIR", "folder for the SQLite file, .eml files and exports", &c.DataDir, nil},
 		{"database-url", "PRIVACYDESK_DATABASE_URL", "sqlite:PATH or postgres://… (default sqlite:DATA_DIR/privacydesk.db)", &c.DatabaseURL, nil},
-		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database (default: the app's own)", &c.StoreDatabaseURL, nil},
+		{"store-database-url", "PRIVACYDESK_STORE_DATABASE_URL", "the store's database: sqlite:PATH, postgres://… or mysql://… (default: the app's own)", &c.StoreDatabaseURL, nil},
+		{"datasets", "PRIVACYDESK_DATASETS", "dataset files describing the store's tables, or folders of *.yaml files, comma-separated (default: the built-in demo store's)", &c.Datasets, nil},
 		{"base-url", "PRIVACYDESK_BASE_URL", "public URL that starts every emailed link (default http://localhost:PORT)", &c.BaseURL, nil},
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
@@ -134,7 +136,7 @@ func (c *Config) normalize() error {
 		return fmt.Errorf("PRIVACYDESK_DATABASE_URL: %s", models.ErrorMessage(err))
 	}
 	if c.StoreDatabaseURL != "" {
-		if _, _, err := models.ParseDatabaseURL(c.StoreDatabaseURL); err != nil {
+		if _, _, err := models.ParseStoreDatabaseURL(c.StoreDatabaseURL); err != nil {
 			return fmt.Errorf("PRIVACYDESK_STORE_DATABASE_URL: %s", models.ErrorMessage(err))
 		}
 	}
@@ -218,4 +220,16 @@ func (c *Config) TrustedProxyList() ([]string, error) {
 func (c *Config) Retention() workflows.Retention {
 	r, _ := workflows.ParseRetention(c.RequestRetention) // checked by LoadConfig
 	return r
+}
+
+// DatasetPaths returns the configured dataset files and folders; none
+// means the built-in demo store's file.
+func (c *Config) DatasetPaths() []string {
+	var out []string
+	for _, p := range strings.Split(c.Datasets, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -98,14 +98,47 @@ func specFor(kind string) kindSpec {
 // specColumns returns the columns of spec for rec (every field, for a kind
 // without a spec).
 func specColumns(spec kindSpec, rec store.Record) []column {
-	if spec.columns != nil {
+	if spec.columns != nil && fitsRecord(spec.columns, rec) {
 		return spec.columns
+	}
+	labels := map[string]int{}
+	for _, f := range rec.Fields {
+		labels[f.Label]++
 	}
 	cols := make([]column, 0, len(rec.Fields))
 	for _, f := range rec.Fields {
-		cols = append(cols, col(humanize(f.Name), f.Name))
+		label := f.Label
+		if label == "" || labels[label] > 1 { // a key/value row's two fields share the key's label
+			label = humanize(f.Name)
+		}
+		cols = append(cols, col(label, f.Name))
 	}
 	return cols
+}
+
+// fitsRecord reports whether rec has a field for every column: a kind of
+// another store's dataset named like one of the demo store's (customer,
+// order) has other fields, shown under their own labels.
+func fitsRecord(cols []column, rec store.Record) bool {
+	for _, c := range cols {
+		found := false
+		for _, name := range c.fields {
+			found = found || fieldIndex(rec, name) >= 0
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func fieldIndex(rec store.Record, name string) int {
+	for i, f := range rec.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // sourceTitle is the source's title for the customer, else its name in words.

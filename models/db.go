@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/driver/mysql"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -22,6 +23,7 @@ import (
 const (
 	DialectSQLite   = "sqlite"
 	DialectPostgres = "postgres"
+	DialectMySQL    = "mysql" // the store's database only, never Privacy Desk's own
 )
 
 // DB is an open database: GORM on top, the *sql.DB below (for goose and River),
@@ -55,6 +57,8 @@ func ParseDatabaseURL(url string) (dialect, dsn string, err error) {
 			return "", "", Errorf(EInvalid, "database URL %q: options are set by Privacy Desk, give only the path", url)
 		}
 		return DialectSQLite, path, nil
+	case strings.HasPrefix(url, "mysql://"):
+		return "", "", Errorf(EInvalid, "MySQL/MariaDB can be only the store's database (PRIVACYDESK_STORE_DATABASE_URL); Privacy Desk's own database must be sqlite: or postgres://")
 	}
 	return "", "", Errorf(EInvalid, "database URL must start with sqlite: or postgres:// (got %q)", redactURL(url))
 }
@@ -68,13 +72,19 @@ func redactURL(url string) string {
 	return url
 }
 
-// Open connects to the database named by url. SQLite files get WAL, foreign
-// keys, a busy timeout and immediate write transactions (one writer at a time).
+// Open connects to Privacy Desk's own database named by url (sqlite: or
+// postgres://). SQLite files get WAL, foreign keys, a busy timeout and
+// immediate write transactions (one writer at a time). A bad URL is an
+// EInvalid error; a database that does not answer, a wrapped driver error.
 func Open(ctx context.Context, url string, opt OpenOptions) (*DB, error) {
 	dialect, dsn, err := ParseDatabaseURL(url)
 	if err != nil {
 		return nil, err
 	}
+	return open(ctx, dialect, dsn, opt)
+}
+
+func open(ctx context.Context, dialect, dsn string, opt OpenOptions) (*DB, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,6 +103,8 @@ func Open(ctx context.Context, url string, opt OpenOptions) (*DB, error) {
 		dialector = sqlite.Open("file:" + dsn + "?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_synchronous=NORMAL&_stmt_cache_size=64")
 	case DialectPostgres:
 		dialector = postgres.Open(dsn)
+	case DialectMySQL:
+		dialector = mysql.Open(dsn)
 	}
 	now := opt.Now
 	gdb, err := gorm.Open(dialector, &gorm.Config{
@@ -122,6 +134,11 @@ func Open(ctx context.Context, url string, opt OpenOptions) (*DB, error) {
 		sqlDB.SetMaxOpenConns(20)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if dialect == DialectMySQL {
+		// The server closes idle connections after wait_timeout; retire
+		// them first so a query never meets a dead one.
+		sqlDB.SetConnMaxLifetime(3 * time.Minute)
+	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)

@@ -11,6 +11,9 @@ import (
 )
 
 func (db *DB) gooseProvider() (*goose.Provider, error) {
+	if db.Dialect == DialectMySQL {
+		return nil, Errorf(EInvalid, "a MySQL/MariaDB database is a store's, and Privacy Desk never migrates it")
+	}
 	dialect := goose.DialectSQLite3
 	if db.Dialect == DialectPostgres {
 		dialect = goose.DialectPostgres

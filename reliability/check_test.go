@@ -263,7 +263,7 @@ func checkFulfilment(t *testing.T, db *models.DB, reqs []reqRow) {
 			if want := []string{"account", "activity", "orders", "support", "warranty"}; !slices.Equal(done, want) {
 				t.Errorf("deletion %s completed with erasures done for %v, want %v", r.ID, done, want)
 			}
-			for _, src := range store.Sources() {
+			for _, src := range store.DemoDatasets().Sources() {
 				p, err := src.PlanErasure(ctx, db.DB, store.Subject{Email: r.Email}, time.Now())
 				if err != nil {
 					t.Fatalf("plan %s for %s: %v", src.Name(), r.ID, err)
@@ -272,7 +272,7 @@ func checkFulfilment(t *testing.T, db *models.DB, reqs []reqRow) {
 					t.Errorf("deletion %s is completed but %s still has %d records to erase: %+v", r.ID, src.Name(), n, p.Items)
 				}
 			}
-			if _, err := store.FindStoreCustomer(ctx, db.DB, r.Email); err != models.ErrNotFound {
+			if _, found, err := store.DemoDatasets().FindPerson(ctx, db.DB, r.Email); found || err != nil {
 				t.Errorf("deletion %s is completed but the customer account remains (%v)", r.ID, err)
 			}
 		}

@@ -47,7 +47,7 @@ func testCollectHeavy(t *testing.T, f *storeFixture) {
 // no record, and returns how many there were.
 func collectDiscarding(t testing.TB, db *gorm.DB, check func(store.Source, store.Counts)) int {
 	total := 0
-	for _, src := range store.Sources() {
+	for _, src := range store.DemoDatasets().Sources() {
 		counts, err := src.Collect(context.Background(), db, store.Subject{Email: demo.HeavyCustomerEmail},
 			func(store.Record) error { return nil })
 		if err != nil {

@@ -25,7 +25,7 @@ func TestAccountCorrectIsIdempotentAndNeverTakesAnotherAccountsEmail(t *testing.
 				t.Fatal(err)
 			}
 		}
-		src := &store.AccountSource{}
+		src := demoSource(t, "account").(*store.AccountEngine)
 		eve := store.Subject{Email: "eve@example.com"}
 		steps := []struct {
 			name, field, value, want string

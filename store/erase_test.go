@@ -28,7 +28,7 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 	pii := personalStrings(t, db, email, alex)
 
 	plans := map[string]store.Plan{}
-	for _, src := range store.Sources() {
+	for _, src := range store.DemoDatasets().Sources() {
 		p, err := src.PlanErasure(ctx, db, store.Subject{Email: email}, srcNow)
 		if err != nil {
 			t.Fatalf("%s: plan: %v", src.Name(), err)
@@ -91,7 +91,7 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 		}
 		var linked int64
 		db.Model(&store.Order{}).Where("id IN ? AND (customer_id IS NOT NULL OR anonymized_at IS NULL OR email NOT LIKE ?)",
-			alex["order"], "erased+order.%@"+store.AnonymizedEmailDomain).Count(&linked)
+			alex["order"], "erased+order.%@"+anonymizedEmailDomain).Count(&linked)
 		if linked != 0 {
 			t.Errorf("%d kept orders are not anonymized", linked)
 		}
@@ -117,7 +117,7 @@ func testEraseAlex(t *testing.T, f *storeFixture) {
 		}
 	})
 	t.Run("nothing is found by the email any more", func(t *testing.T) {
-		for _, src := range store.Sources() {
+		for _, src := range store.DemoDatasets().Sources() {
 			if counts, _ := collectAll(t, db, src, email); len(counts) != 0 {
 				t.Errorf("%s still finds %v", src.Name(), counts)
 			}
@@ -210,7 +210,7 @@ func testEraseAccountFirst(t *testing.T, f *storeFixture) {
 	ctx := context.Background()
 	snap := fingerprint(t, db, all)
 	subject := store.Subject{Email: demo.JaneDoeEmail}
-	res, err := (&store.AccountSource{}).Erase(ctx, db, subject, srcNow)
+	res, err := demoSource(t, "account").Erase(ctx, db, subject, srcNow)
 	if models.ErrorCode(err) != models.EConflict || len(res.Items) != 0 {
 		t.Fatalf("erasing the account first: %+v, %v; want a conflict and nothing done", res, err)
 	}
@@ -233,7 +233,7 @@ func testEraseInterrupted(t *testing.T, f *storeFixture) {
 	email := demo.HeavyCustomerEmail
 	subject := store.Subject{Email: email}
 	plans := map[string]store.Plan{}
-	for _, src := range store.Sources() {
+	for _, src := range store.DemoDatasets().Sources() {
 		p, err := src.PlanErasure(context.Background(), db, subject, srcNow)
 		if err != nil {
 			t.Fatal(err)
@@ -244,7 +244,7 @@ func testEraseInterrupted(t *testing.T, f *storeFixture) {
 	// the run can be cut inside every source.
 	results := map[string]store.Result{}
 	var cuts []int64
-	for _, src := range store.ErasureOrder(store.Sources()) {
+	for _, src := range store.ErasureOrder(store.DemoDatasets().Sources()) {
 		first := w.writes.Load() + 1
 		res, err := src.Erase(context.Background(), db, subject, srcNow)
 		if err != nil {

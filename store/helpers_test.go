@@ -33,6 +33,24 @@ func seededStore(t testing.TB, dialect string) *gorm.DB {
 	return db.DB
 }
 
+// The demo dataset's anonymized-email domain and agent placeholder.
+const (
+	anonymizedEmailDomain = "anonymized.invalid"
+	agentPlaceholder      = "Kactoily support"
+)
+
+// demoSource returns the demo dataset's source of this name.
+func demoSource(t testing.TB, name string) store.Source {
+	t.Helper()
+	for _, s := range store.DemoDatasets().Sources() {
+		if s.Name() == name {
+			return s
+		}
+	}
+	t.Fatalf("no demo source %q", name)
+	return nil
+}
+
 // kindModels maps every record kind to the store model it is read from.
 var kindModels = map[string]any{
 	"customer":             &store.Customer{},
@@ -139,7 +157,7 @@ func idsOf(recs []store.Record) map[string][]int64 {
 // the results by source name; it stops at the first error.
 func eraseAll(ctx context.Context, db *gorm.DB, email string) (map[string]store.Result, error) {
 	out := map[string]store.Result{}
-	for _, src := range store.ErasureOrder(store.Sources()) {
+	for _, src := range store.ErasureOrder(store.DemoDatasets().Sources()) {
 		res, err := src.Erase(ctx, db, store.Subject{Email: email}, srcNow)
 		out[src.Name()] = res
 		if err != nil {

@@ -1,13 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"math"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
-
-	"github.com/kactoily/privacydesk/models"
 )
 
 // A Source is one place in the store that holds personal data about a
@@ -22,8 +22,7 @@ import (
 // again finishes the work without erasing anything twice, and once finished
 // a further call changes nothing and reports nothing.
 type Source interface {
-	// Name is the source's stable name: account, orders, warranty, support
-	// or activity.
+	// Name is the source's stable name, such as account or orders.
 	Name() string
 	// Label is the source's title for the customer, such as "Your account".
 	Label() string
@@ -45,37 +44,26 @@ type Source interface {
 	Erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time) (Result, error)
 }
 
-// Compile-time checks that every source implements Source.
-var (
-	_ Source = (*AccountSource)(nil)
-	_ Source = (*OrdersSource)(nil)
-	_ Source = (*WarrantySource)(nil)
-	_ Source = (*SupportSource)(nil)
-	_ Source = (*ActivitySource)(nil)
-)
-
-// Sources returns one of each source with default settings, in the order
-// they are shown and exported: account, orders, warranty, support, activity.
-func Sources() []Source {
-	return []Source{&AccountSource{}, &OrdersSource{}, &WarrantySource{}, &SupportSource{}, &ActivitySource{}}
-}
-
-// ErasureOrder returns the sources of Sources in the order they must be
-// erased: the account last. Deleting the customer row unlinks every other
-// table from it (ON DELETE SET NULL), after which their rows could no
-// longer be found; AccountSource.Erase therefore refuses to run while other
-// sources still link to the customer.
+// ErasureOrder returns the sources in the order they must be erased: by
+// their dataset's erase_order (lower first, ties as given), the source
+// holding the person table last. Deleting the account unlinks every other
+// table from it, after which their rows could no longer be found; the
+// account's Erase therefore refuses to run while other sources still link
+// to it. A source not built from a dataset erases first, except one named
+// account, which erases last.
 func ErasureOrder(sources []Source) []Source {
-	var out []Source
-	var account []Source
-	for _, s := range sources {
-		if s.Name() == SourceAccount {
-			account = append(account, s)
-		} else {
-			out = append(out, s)
+	out := slices.Clone(sources)
+	pos := func(s Source) int {
+		if e, ok := s.(interface{ EraseOrder() int }); ok {
+			return e.EraseOrder()
 		}
+		if s.Name() == SourceAccount {
+			return math.MaxInt
+		}
+		return math.MinInt
 	}
-	return append(out, account...)
+	slices.SortStableFunc(out, func(a, b Source) int { return cmp.Compare(pos(a), pos(b)) })
+	return out
 }
 
 // Subject identifies whose records to find: the verified email. Sources
@@ -95,6 +83,7 @@ type Record struct {
 // the original is another person's data (a support agent's name).
 type Field struct {
 	Name      string
+	Label     string // a readable title from the dataset file; "" for none
 	Value     any
 	Category  string // one of the Category* constants
 	Purpose   string
@@ -195,13 +184,6 @@ const (
 	SourceActivity = "activity"
 )
 
-// policy is what the privacy policy says about one kind of record.
-type policy struct{ purpose, retention string }
-
-func (p policy) field(name string, v any, category string) Field {
-	return Field{Name: name, Value: v, Category: category, Purpose: p.purpose, Retention: p.retention}
-}
-
 // tally accumulates a plan or result over pages; its items are declared up
 // front so plans and results list them in the same order.
 type tally struct{ plan Plan }
@@ -239,43 +221,6 @@ func (t *tally) done() Plan {
 		}
 	}
 	return p
-}
-
-// findCustomer returns the subject's normalized email and their store
-// account, nil when they have none (guest records are still found by email).
-func findCustomer(ctx context.Context, db *gorm.DB, s Subject) (string, *Customer, error) {
-	email := models.NormalizeEmail(s.Email)
-	if email == "" {
-		return "", nil, models.Errorf(models.EInvalid, "The subject has no email address.")
-	}
-	c, err := FindStoreCustomer(ctx, db, email)
-	if errors.Is(err, models.ErrNotFound) {
-		return email, nil, nil
-	}
-	if err != nil {
-		return "", nil, err
-	}
-	return email, c, nil
-}
-
-// findPerson returns the subject's normalized email and account id, 0 when
-// they have none: no row has customer id 0, so filters on it match only by
-// email.
-func findPerson(ctx context.Context, db *gorm.DB, s Subject) (string, int64, error) {
-	email, c, err := findCustomer(ctx, db, s)
-	if c == nil {
-		return email, 0, err
-	}
-	return email, c.ID, err
-}
-
-// utc returns t in UTC, or nil for a nil time, so exports never depend on
-// the database driver's time zone.
-func utc(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UTC()
 }
 
 // eraseReason is the reason shown for records deleted at the customer's request.

@@ -16,10 +16,10 @@ import (
 
 func TestSourcesAreNamedAndOrdered(t *testing.T) {
 	var names, erasure []string
-	for _, s := range store.Sources() {
+	for _, s := range store.DemoDatasets().Sources() {
 		names = append(names, s.Name())
 	}
-	for _, s := range store.ErasureOrder(store.Sources()) {
+	for _, s := range store.ErasureOrder(store.DemoDatasets().Sources()) {
 		erasure = append(erasure, s.Name())
 	}
 	if want := []string{"account", "orders", "warranty", "support", "activity"}; !slices.Equal(names, want) {
@@ -53,7 +53,7 @@ func testCollect(t *testing.T, db *gorm.DB) {
 	})
 	t.Run("includes Alex's guest order and guest ticket", func(t *testing.T) { checkAlexGuest(t, db) })
 	t.Run("finds the same records whatever the email's case and spaces", func(t *testing.T) {
-		for _, src := range store.Sources() {
+		for _, src := range store.DemoDatasets().Sources() {
 			_, a := collectAll(t, db, src, demo.AlexMorganEmail)
 			_, b := collectAll(t, db, src, "  Alex.Morgan@EXAMPLE.com ")
 			if len(a) == 0 || !equalIDs(idsOf(a), idsOf(b)) {
@@ -64,7 +64,7 @@ func testCollect(t *testing.T, db *gorm.DB) {
 	t.Run("an empty customer yields only the account record", func(t *testing.T) {
 		for _, email := range demo.EmptyCustomerEmails() {
 			total := store.Counts{}
-			for _, src := range store.Sources() {
+			for _, src := range store.DemoDatasets().Sources() {
 				counts, _ := collectAll(t, db, src, email)
 				for k, n := range counts {
 					total[k] += n
@@ -76,7 +76,7 @@ func testCollect(t *testing.T, db *gorm.DB) {
 		}
 	})
 	t.Run("an unknown email yields nothing and no error", func(t *testing.T) {
-		for _, src := range store.Sources() {
+		for _, src := range store.DemoDatasets().Sources() {
 			counts, recs := collectAll(t, db, src, "nobody.here@example.com")
 			if len(counts) != 0 || len(recs) != 0 {
 				t.Errorf("%s: %v", src.Name(), counts)
@@ -88,7 +88,7 @@ func testCollect(t *testing.T, db *gorm.DB) {
 	t.Run("an emit error stops collection and is returned", func(t *testing.T) {
 		stop := models.Errorf(models.EInternal, "disk full")
 		n := 0
-		_, err := (&store.OrdersSource{}).Collect(context.Background(), db, store.Subject{Email: demo.HeavyCustomerEmail},
+		_, err := demoSource(t, "orders").Collect(context.Background(), db, store.Subject{Email: demo.HeavyCustomerEmail},
 			func(store.Record) error { n++; return stop })
 		if err != stop || n != 1 {
 			t.Errorf("err = %v after %d records, want the emit error after 1", err, n)
@@ -107,7 +107,7 @@ func checkExactlyTheirs(t *testing.T, db *gorm.DB, email, other string) {
 			}
 		}
 	}
-	for _, src := range store.Sources() {
+	for _, src := range store.DemoDatasets().Sources() {
 		counts, recs := collectAll(t, db, src, email)
 		got := idsOf(recs)
 		for _, kind := range sourceKinds[src.Name()] {
@@ -168,7 +168,7 @@ func checkAgentsRedacted(t *testing.T, db *gorm.DB) {
 		t.Fatalf("test data: agent names %v, %v", agents, err)
 	}
 	for _, email := range []string{demo.AlexMorganEmail, demo.HeavyCustomerEmail} {
-		_, recs := collectAll(t, db, &store.SupportSource{}, email)
+		_, recs := collectAll(t, db, demoSource(t, "support"), email)
 		var agentMsgs, redactedBodies int
 		for _, r := range recs {
 			kind := ""
@@ -178,7 +178,7 @@ func checkAgentsRedacted(t *testing.T, db *gorm.DB) {
 					kind, _ = f.Value.(string)
 				case f.Name == "author_name" && kind == store.AuthorAgent:
 					agentMsgs++
-					if f.Value != store.AgentPlaceholder || !f.Redacted {
+					if f.Value != agentPlaceholder || !f.Redacted {
 						t.Errorf("%s message %d: agent author %v, redacted %v", email, r.ID, f.Value, f.Redacted)
 					}
 				case f.Name == "body" && f.Redacted:
@@ -203,7 +203,7 @@ func checkTagged(t *testing.T, db *gorm.DB) {
 	categories := []string{store.CategoryContact, store.CategoryAddress, store.CategoryPurchase,
 		store.CategoryDevice, store.CategorySupport, store.CategoryUsage}
 	fieldsOf := map[string][]string{}
-	for _, src := range store.Sources() {
+	for _, src := range store.DemoDatasets().Sources() {
 		for _, email := range []string{demo.AlexMorganEmail, demo.HeavyCustomerEmail} {
 			_, recs := collectAll(t, db, src, email)
 			for _, r := range recs {
@@ -229,7 +229,7 @@ func checkTagged(t *testing.T, db *gorm.DB) {
 }
 
 func sourceByName(name string) store.Source {
-	for _, s := range store.Sources() {
+	for _, s := range store.DemoDatasets().Sources() {
 		if s.Name() == name {
 			return s
 		}

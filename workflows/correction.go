@@ -39,7 +39,7 @@ type Corrector interface {
 	Correct(ctx context.Context, db *gorm.DB, s store.Subject, field, value string) (string, error)
 }
 
-var _ Corrector = (*store.AccountSource)(nil)
+var _ Corrector = (*store.AccountEngine)(nil)
 
 // autoFields are the fields a Corrector writes; address and other are free
 // text that staff change in the store by hand before accepting them.

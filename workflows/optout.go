@@ -56,7 +56,7 @@ func (s *Service) applyOptOut(ctx context.Context, tx *gorm.DB, r *models.Reques
 	}
 	var lines []string
 	for _, sc := range scopes {
-		ch, err := store.ApplyOptOut(ctx, db, r.Email, sc, s.now())
+		ch, err := s.datasets.ApplyOptOut(ctx, db, r.Email, sc, s.now())
 		if err != nil {
 			return nil, err
 		}

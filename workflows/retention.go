@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,23 +18,10 @@ import (
 )
 
 // PurgeRetention deletes what erasures kept only for a legal period once
-// that period is over, keeping the privacy policy's promise that data is
-// removed when no longer needed.
+// that period is over, as the datasets' keep rules say, keeping the
+// privacy policy's promise that data is removed when no longer needed.
 func (s *Service) PurgeRetention(ctx context.Context) (store.RetentionPurged, error) {
-	years := s.accountingYears()
-	now := s.now()
-	return store.PurgeExpiredRetention(ctx, s.Store.DB, now.AddDate(-years, 0, 0), now)
-}
-
-// accountingYears is how long the orders source keeps orders for the accounts.
-func (s *Service) accountingYears() int {
-	years := (&store.OrdersSource{}).Years()
-	for _, src := range s.sources {
-		if o, ok := src.(*store.OrdersSource); ok {
-			years = o.Years()
-		}
-	}
-	return years
+	return s.datasets.PurgeExpiredRetention(ctx, s.Store.DB, s.now())
 }
 
 // PurgeRetentionArgs is the daily job that runs PurgeRetention.
@@ -50,8 +38,12 @@ type purgeRetentionWorker struct {
 func (w *purgeRetentionWorker) Work(ctx context.Context, job *river.Job[PurgeRetentionArgs]) error {
 	p, err := w.s.PurgeRetention(ctx)
 	w.s.Metrics.job(job.Kind, err)
-	if p.Orders+p.Warranties+p.Registrations > 0 {
-		w.s.Log.Info("retention period over: records deleted", "orders", p.Orders, "warranties", p.Warranties, "registrations", p.Registrations)
+	if len(p) > 0 {
+		args := make([]any, 0, 2*len(p))
+		for _, kind := range slices.Sorted(maps.Keys(p)) {
+			args = append(args, kind, p[kind])
+		}
+		w.s.Log.Info("retention period over: records deleted", args...)
 	}
 	return err
 }
@@ -176,4 +168,13 @@ func (w *purgeRequestRecordsWorker) Work(ctx context.Context, job *river.Job[Pur
 		w.s.Log.Info("retention period over: requests' personal data removed", "requests", n, "retention", w.s.requestRetention().String())
 	}
 	return err
+}
+
+// accountingYears is how long the datasets keep orders for the accounts
+// (their keep rule's within years), for the deletion summary's wording.
+func (s *Service) accountingYears() int {
+	if y := s.datasets.KeepYears("order"); y > 0 {
+		return y
+	}
+	return 7
 }

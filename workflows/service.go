@@ -62,11 +62,12 @@ type Service struct {
 	Settings Settings
 	Metrics  *Metrics
 
-	salt    []byte
-	jobs    *river.Client[*sql.Tx]
-	sources []store.Source
-	filing  chan struct{} // slots for filings in a transaction at once
-	signIns *signInGate   // bounds password checks at once
+	salt     []byte
+	jobs     *river.Client[*sql.Tx]
+	sources  []store.Source
+	datasets *store.Datasets
+	filing   chan struct{} // slots for filings in a transaction at once
+	signIns  *signInGate   // bounds password checks at once
 }
 
 // Deps are what NewService wires together.
@@ -80,7 +81,10 @@ type Deps struct {
 	Settings Settings
 	Metrics  *Metrics
 	Jobs     JobOptions
-	Sources  []store.Source // nil: Sources()
+	Sources  []store.Source // nil: Datasets.Sources()
+	// Datasets describe the store's personal data (nil: the built-in
+	// demo dataset, store.DemoDatasets).
+	Datasets *store.Datasets
 	// SignInsAtOnce bounds the sign-ins checking a password at the same
 	// time (0: one per CPU).
 	SignInsAtOnce int
@@ -92,11 +96,14 @@ type Deps struct {
 func NewService(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		DB: d.DB, Store: d.Store, Mailer: d.Mailer, Renderer: d.Renderer, Log: d.Log,
-		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources,
+		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources, datasets: d.Datasets,
 		filing: make(chan struct{}, maxFilingsAtOnce), signIns: newSignInGate(d.SignInsAtOnce, d.SignInWait),
 	}
+	if s.datasets == nil {
+		s.datasets = store.DemoDatasets()
+	}
 	if s.sources == nil {
-		s.sources = store.Sources()
+		s.sources = s.datasets.Sources()
 	}
 	if s.Store == nil {
 		s.Store = s.DB

@@ -17,7 +17,7 @@ import (
 type DeletionSummary struct {
 	Deleted       []string   // "your customer profile", "7 order lines"
 	Kept          []KeptLine // records kept for a period or as anonymous statistics
-	AccountClosed bool       // an account was found and deleted
+	AccountClosed bool       // an account was found and deleted or anonymized
 	Partners      []string   // third parties told of the deletion, by name
 	LegalGrounds  []string   // for reference: the law behind what was kept
 }
@@ -150,6 +150,9 @@ func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*Dele
 					sum.AccountClosed = true
 				}
 				continue
+			}
+			if it.Kind == "customer" && it.Action == store.ActionAnonymize {
+				sum.AccountClosed = true // login, email and password gone: an anonymous row stays
 			}
 			line, ground := keptLine(it, years)
 			sum.Kept = append(sum.Kept, line)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/org"
-	"github.com/kactoily/privacydesk/store"
 )
 
 // ParseThirdParties reads "Name|email|types[|what they hold];…" (the
@@ -96,10 +95,10 @@ func (s *Service) notifyThirdParties(ctx context.Context, a NotifyThirdPartiesAr
 		return err
 	}
 	if a.Reason == models.TypeOptOut {
-		if _, err := store.FindStoreCustomer(ctx, s.Store.DB, r.Email); errors.Is(err, models.ErrNotFound) {
-			return nil
-		} else if err != nil {
+		if _, found, err := s.datasets.FindPerson(ctx, s.Store.DB, r.Email); err != nil {
 			return err
+		} else if !found {
+			return nil
 		}
 	}
 	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

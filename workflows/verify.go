@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/store"
 )
 
 var (
@@ -94,7 +93,7 @@ func (s *Service) CheckVerifyLink(ctx context.Context, token string) (*VerifyLin
 		}
 		l.Locked = locked
 		l.TriesLeft = max(MaxProofTries-attempts, 0)
-		p, err := store.FindIdentityProofs(ctx, db, r.Email)
+		p, err := s.datasets.IdentityProofs(ctx, s.storeDB(db), r.Email)
 		if err != nil {
 			return nil, err
 		}

@@ -68,6 +68,15 @@ func proofMatches(p *store.IdentityProofs, given string) bool {
 	return match == 1
 }
 
+// storeDB is where the person's store records are read: tx itself when
+// the store lives in the app database, else the store's own database.
+func (s *Service) storeDB(tx *gorm.DB) *gorm.DB {
+	if s.sameStore() {
+		return tx
+	}
+	return s.Store.DB
+}
+
 // checkProof decides whether r may be confirmed with proof. It returns
 // nil when no proof is needed or proof is right, errVerifyLocked when the
 // request is (or by this wrong answer becomes) locked, and an EInvalid
@@ -89,7 +98,7 @@ func (s *Service) checkProof(ctx context.Context, tx *gorm.DB, r *models.Request
 		}
 		return false, err
 	}
-	p, err := store.FindIdentityProofs(ctx, tx, r.Email)
+	p, err := s.datasets.IdentityProofs(ctx, s.storeDB(tx), r.Email)
 	if err != nil || p.Empty() {
 		return false, err
 	}

@@ -66,7 +66,7 @@ func fileAndVerify(t *testing.T, in *instance, typ, name, email string) (id, tok
 // order number, else first product serial; "" when it asks for nothing.
 func proofFor(t *testing.T, in *instance, email string) string {
 	t.Helper()
-	p, err := store.FindIdentityProofs(context.Background(), openForTest(t, in.DBURL).DB, models.NormalizeEmail(email))
+	p, err := store.DemoDatasets().IdentityProofs(context.Background(), openForTest(t, in.DBURL).DB, models.NormalizeEmail(email))
 	if err != nil {
 		t.Fatal(err)
 	}

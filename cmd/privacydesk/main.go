@@ -41,6 +41,9 @@ Usage:
   privacydesk audit verify [--anchor COUNT:HASH] [flags]
                                        check the audit trail's hash chain and its newest signed anchor
   privacydesk audit anchor [flags]     sign the audit trail's head now and print it, to keep elsewhere
+  privacydesk datasets check [--datasets FILES] [--email E] [flags]
+                                       check the dataset files against the store database; with --email,
+                                       print what requests of that person would export and erase (changes nothing)
 
 Every flag has a PRIVACYDESK_* environment variable; run a command with -h to list them.
 `
@@ -88,6 +91,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		fmt.Fprint(stderr, "usage: privacydesk audit verify|anchor [flags]\n")
 		return errUsage
+	case "datasets":
+		return datasetsCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -38,7 +38,7 @@ func openDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, mig
 	}
 	store = db
 	if cfg.StoreDatabaseURL != "" && cfg.StoreDatabaseURL != cfg.DatabaseURL {
-		if store, err = models.Open(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
+		if store, err = models.OpenStore(ctx, cfg.StoreDatabaseURL, models.OpenOptions{Logger: log}); err != nil {
 			db.Close()
 			return nil, nil, fmt.Errorf("store database: %w", err)
 		}
@@ -80,6 +80,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if store != db {
 		defer store.Close()
 	}
+	datasets, err := checkDatasets(ctx, cfg, store)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -111,7 +115,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	svc, err := workflows.NewService(ctx, workflows.Deps{
-		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
+		DB: db, Store: store, Datasets: datasets, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail, Org: facts,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: o.JobPoll, Timeout: o.JobTimeout},

@@ -234,7 +234,7 @@ func (a *App) Count(t testing.TB, model any) int64 {
 // first product serial), or "" when the button alone confirms.
 func (a *App) IdentityProof(t testing.TB, email string) string {
 	t.Helper()
-	p, err := store.FindIdentityProofs(context.Background(), a.DB.DB, email)
+	p, err := store.DemoDatasets().IdentityProofs(context.Background(), a.DB.DB, email)
 	if err != nil {
 		t.Fatalf("identity proofs: %v", err)
 	}

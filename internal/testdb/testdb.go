@@ -1,6 +1,7 @@
 // Package testdb gives tests a fresh, migrated database: a SQLite file per
-// test, and a throwaway schema on PostgreSQL when
-// PRIVACYDESK_TEST_POSTGRES_URL is set.
+// test, a throwaway schema on PostgreSQL when PRIVACYDESK_TEST_POSTGRES_URL
+// is set and, for store databases only, a throwaway MySQL/MariaDB database
+// when PRIVACYDESK_TEST_MYSQL_URL is set.
 package testdb
 
 import (
