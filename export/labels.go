@@ -116,16 +116,26 @@ func specColumns(spec kindSpec, rec store.Record) []column {
 	return cols
 }
 
-// fitsRecord reports whether rec has a field for every column: a kind of
+// fitsRecord reports whether the kind's columns suit rec: they find a
+// field for every column, or they show every field rec has. A kind of
 // another store's dataset named like one of the demo store's (customer,
 // order) has other fields, shown under their own labels.
 func fitsRecord(cols []column, rec store.Record) bool {
+	shown := map[string]bool{}
+	all := true
 	for _, c := range cols {
 		found := false
 		for _, name := range c.fields {
+			shown[name] = true
 			found = found || fieldIndex(rec, name) >= 0
 		}
-		if !found {
+		all = all && found
+	}
+	if all {
+		return true
+	}
+	for _, f := range rec.Fields {
+		if !shown[f.Name] {
 			return false
 		}
 	}
