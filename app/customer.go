@@ -111,14 +111,7 @@ func (s *Server) handleLookupSubmit(c *gin.Context) {
 	if err == nil {
 		err = s.svc.LookupRequests(c.Request.Context(), f.Email)
 	}
-	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
-		setRetryAfter(c, err)
-		s.render(c, statusFor(err), "lookup", view{Title: lookupTitle, Form: f,
-			Error: models.ErrorMessage(err), Fields: models.ErrorFields(err)})
-		return
-	}
-	if err != nil {
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{Title: lookupTitle, Form: f}, s.page(c, "lookup"), models.EInvalid, models.ERateLimited) {
 		return
 	}
 	s.render(c, http.StatusOK, "lookup", view{Title: lookupTitle, Form: lookupForm{},

@@ -167,7 +167,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.Use(s.recoverer(), s.observe(), s.securityHeaders(), limitBody(maxBody), s.refuseBadBytes)
 	e.NoRoute(func(c *gin.Context) { s.notFound(c) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, http.StatusMethodNotAllowed, models.Errorf(models.EInvalid, "This address does not accept that method."))
+		s.fail(c, models.Errorf(models.EMethod, "This address does not accept that method."))
 	})
 
 	static, _ := fs.Sub(templates.FS, "static")

@@ -44,23 +44,17 @@ func (s *Server) handleLogin(c *gin.Context) {
 	var f loginForm
 	_ = c.ShouldBind(&f)
 	u, err := s.svc.Authenticate(c.Request.Context(), f.Email, f.Password)
-	if err != nil {
-		status := statusFor(err)
-		if models.ErrorCode(err) == models.EUnavailable {
-			s.log.Warn("sign-in refused: too many at once")
-			setRetryAfter(c, err)
-		} else if status >= 500 {
-			s.fail(c, status, err)
-			return
-		}
-		s.render(c, status, "staff_login", view{Title: "Staff sign-in", NoIndex: true,
-			Form: loginForm{Email: f.Email, Next: f.Next}, Error: models.ErrorMessage(err)})
+	if models.ErrorCode(err) == models.EUnavailable {
+		s.log.Warn("sign-in refused: too many at once")
+	}
+	if s.refused(c, err, view{Title: "Staff sign-in", NoIndex: true, Form: loginForm{Email: f.Email, Next: f.Next}},
+		s.page(c, "staff_login")) {
 		return
 	}
 	ctx := c.Request.Context()
 	// A new token at sign-in, so a session planted before it is worthless.
 	if err := s.sessions.RenewToken(ctx); err != nil {
-		s.fail(c, http.StatusInternalServerError, err)
+		s.fail(c, err)
 		return
 	}
 	s.sessions.Put(ctx, sessionStaffKey, u.ID)
@@ -72,7 +66,7 @@ func (s *Server) handleLogin(c *gin.Context) {
 
 func (s *Server) handleLogout(c *gin.Context) {
 	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
-		s.fail(c, http.StatusInternalServerError, err)
+		s.fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/login")
@@ -108,7 +102,7 @@ func (s *Server) requireStaff(c *gin.Context) {
 		if c.Request.Method == http.MethodGet {
 			c.Redirect(http.StatusSeeOther, "/staff/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
 		} else {
-			s.fail(c, http.StatusUnauthorized, models.Errorf(models.EUnauthorized, "Your session has ended. Please sign in again."))
+			s.fail(c, models.Errorf(models.EUnauthorized, "Your session has ended. Please sign in again."))
 		}
 		c.Abort()
 		return
@@ -119,7 +113,7 @@ func (s *Server) requireStaff(c *gin.Context) {
 // requireAdmin lets only privacy admins through.
 func (s *Server) requireAdmin(c *gin.Context) {
 	if !staff(c).IsAdmin() {
-		s.fail(c, http.StatusForbidden, models.Errorf(models.EForbidden, "Only a privacy admin can open this page."))
+		s.fail(c, models.Errorf(models.EForbidden, "Only a privacy admin can open this page."))
 		c.Abort()
 	}
 }
