@@ -49,12 +49,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 	}
 	setRetryAfter(c, err)
 	msg := models.ErrorMessage(err)
+	if models.ErrorCode(err) == models.EInternal {
+		msg = models.ErrorMessage(nil) // the generic one, even for an *Error coded internal
+	}
 	if isAPI(c) {
-		code := models.ErrorCode(err)
-		if status >= 500 {
-			code = models.EInternal
-		}
-		body := gin.H{"code": code, "message": msg}
+		body := gin.H{"code": models.ErrorCode(err), "message": msg}
 		if f := models.ErrorFields(err); len(f) > 0 {
 			body["fields"] = f
 		}
