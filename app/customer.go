@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -36,7 +37,7 @@ var requestIDShape = regexp.MustCompile(`^PD-[0-9A-Z]{5}-[0-9A-Z]{5}$`)
 func (s *Server) setReceipt(c *gin.Context, r receipt) {
 	b, _ := json.Marshal(r)
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: receiptCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/requests/received",
+		Name: receiptCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: links.Received,
 		MaxAge: 600, HttpOnly: true, Secure: s.https, SameSite: http.SameSiteStrictMode,
 	})
 }

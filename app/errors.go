@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -99,7 +100,7 @@ func (s *Server) staffPage(c *gin.Context, name string) func(int, view) {
 
 func isStaffPath(c *gin.Context) bool {
 	p := c.Request.URL.Path
-	return p == "/staff" || strings.HasPrefix(p, "/staff/")
+	return p == links.Staff || strings.HasPrefix(p, links.Staff+"/")
 }
 
 // failStaff answers an error under /staff/ in the staff layout, with a way

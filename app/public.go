@@ -2,13 +2,13 @@ package app
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -107,7 +107,7 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		corrections = nil // likewise the correction rows
 	}
 	if f.Honeypot != "" {
-		c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(f.Type))
+		c.Redirect(http.StatusSeeOther, links.ReceivedPage(f.Type))
 		return
 	}
 	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
@@ -119,7 +119,7 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		return
 	}
 	s.setReceipt(c, receipt{ID: r.ID, Type: r.Type, Email: r.Email, Scopes: r.ScopeList(), GPC: r.GPC})
-	c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(r.Type))
+	c.Redirect(http.StatusSeeOther, links.ReceivedPage(r.Type))
 }
 
 func (s *Server) handleReceived(c *gin.Context) {

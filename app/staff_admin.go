@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -56,7 +57,7 @@ func (s *Server) handleStaffAdd(c *gin.Context) {
 		return
 	}
 	s.flash(c, fmt.Sprintf("Account created for %s.", u.Email))
-	c.Redirect(http.StatusSeeOther, "/staff/admin/staff")
+	c.Redirect(http.StatusSeeOther, links.StaffAdmin)
 }
 
 func (s *Server) handleStaffUpdate(c *gin.Context) {
@@ -70,7 +71,7 @@ func (s *Server) handleStaffUpdate(c *gin.Context) {
 		return
 	}
 	s.flash(c, "Account updated.")
-	c.Redirect(http.StatusSeeOther, "/staff/admin/staff")
+	c.Redirect(http.StatusSeeOther, links.StaffAdmin)
 }
 
 // handleStaffPasswordReset sets a generated password and shows it in this

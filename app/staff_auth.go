@@ -2,12 +2,12 @@ package app
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -26,15 +26,15 @@ type loginForm struct {
 
 // safeNext keeps a post-sign-in redirect on this site's staff pages.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/staff/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
+	if strings.HasPrefix(next, links.Staff+"/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
 		return next
 	}
-	return "/staff/queue"
+	return links.Queue
 }
 
 func (s *Server) handleLoginForm(c *gin.Context) {
 	if s.staffFromSession(c) != nil {
-		c.Redirect(http.StatusSeeOther, "/staff/queue")
+		c.Redirect(http.StatusSeeOther, links.Queue)
 		return
 	}
 	s.render(c, http.StatusOK, "staff_login", view{Title: "Staff sign-in", NoIndex: true, Form: loginForm{Next: c.Query("next")}})
@@ -69,7 +69,7 @@ func (s *Server) handleLogout(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/login")
+	c.Redirect(http.StatusSeeOther, links.StaffLogin)
 }
 
 // staffFromSession returns the signed-in, still active staff member, or nil.
@@ -100,7 +100,7 @@ func (s *Server) requireStaff(c *gin.Context) {
 	u := s.staffFromSession(c)
 	if u == nil {
 		if c.Request.Method == http.MethodGet {
-			c.Redirect(http.StatusSeeOther, "/staff/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			c.Redirect(http.StatusSeeOther, links.LoginPage(c.Request.URL.RequestURI()))
 		} else {
 			s.fail(c, models.Errorf(models.EUnauthorized, "Your session has ended. Please sign in again."))
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -99,7 +100,7 @@ func pageLink(base url.Values, key string, c *models.Cursor, from int) string {
 			v.Set("n", strconv.Itoa(from))
 		}
 	}
-	return "/staff/queue?" + v.Encode()
+	return links.QueuePage(v)
 }
 
 func (s *Server) handleQueue(c *gin.Context) {
@@ -203,7 +204,7 @@ func queueLink(params ...string) string {
 			v.Set(params[i], params[i+1])
 		}
 	}
-	return "/staff/queue?" + v.Encode()
+	return links.QueuePage(v)
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }

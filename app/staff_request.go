@@ -2,19 +2,19 @@ package app
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
-func requestPath(id string) string { return "/staff/requests/" + url.PathEscape(id) }
+func requestPath(id string) string { return links.StaffRequestPage(id) }
 
 // actionForm is what staff typed into one of the request page's forms. A
 // refused action shows the page again with it, so nothing typed is lost.
@@ -57,8 +57,8 @@ func (s *Server) handleStaffRequest(c *gin.Context) {
 // handleActionGet answers a GET on an action's address (a reload of a
 // refused form, a bookmarked or retyped address) with the request's page.
 func (s *Server) handleActionGet(c *gin.Context) {
-	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate", "correction", "appeal"}
-	if !slices.Contains(actions, c.Param("action")) {
+	// Unlocking is left out: its address has never been a page.
+	if act := c.Param("action"); act == links.ActUnlock || !slices.Contains(links.StaffActs(), act) {
 		s.notFound(c)
 		return
 	}

@@ -2,10 +2,10 @@ package app
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -66,6 +66,4 @@ func (s *Server) showVerifyForm(c *gin.Context, token string, formStatus int, ms
 		Data: gin.H{"R": l.Request, "Used": l.Used, "Token": token, "Proof": l.ProofKinds, "Locked": l.Locked, "TriesLeft": l.TriesLeft}})
 }
 
-func statusPath(id, token string) string {
-	return "/requests/" + url.PathEscape(id) + "/status?token=" + url.QueryEscape(token)
-}
+func statusPath(id, token string) string { return links.StatusPage(id, token) }
