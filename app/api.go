@@ -33,8 +33,8 @@ type apiCorrection struct {
 	Value string `json:"value"` // what it should be
 }
 
-// badRequest is a 400 for a body that is not the JSON we expect.
-func badRequest(msg string) error { return models.Errorf("bad_request", "%s", msg) }
+// badRequest is the error of a body that is not the JSON we expect.
+func badRequest(msg string) error { return models.Errorf(models.EBadRequest, "%s", msg) }
 
 // decodeJSON reads exactly one JSON object with only known fields and
 // explains what is wrong with anything else.
@@ -79,12 +79,12 @@ func jsonKind(field string) string {
 
 func (s *Server) handleAPICreate(c *gin.Context) {
 	if ct := c.ContentType(); ct != "application/json" {
-		s.apiError(c, http.StatusUnsupportedMediaType, models.Errorf("unsupported_media_type", "Send the body as application/json."))
+		s.fail(c, models.Errorf(models.EUnsupported, "Send the body as application/json."))
 		return
 	}
 	var in apiRequestInput
 	if err := decodeJSON(c.Request.Body, &in); err != nil {
-		s.apiError(c, http.StatusBadRequest, err)
+		s.fail(c, err)
 		return
 	}
 	r, err := s.intake.Submit(c.Request.Context(), workflows.NewRequest{
@@ -92,14 +92,10 @@ func (s *Server) handleAPICreate(c *gin.Context) {
 		Corrections: apiCorrections(in.Corrections),
 	})
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "status": r.Status})
-}
-
-func (s *Server) apiError(c *gin.Context, status int, err error) {
-	c.JSON(status, gin.H{"error": gin.H{"code": models.ErrorCode(err), "message": models.ErrorMessage(err)}})
 }
 
 // apiEvent is one entry of a request's history as the requester sees it.
@@ -117,13 +113,13 @@ func (s *Server) handleAPIGet(c *gin.Context) {
 		token = c.Query("token")
 	}
 	if token == "" {
-		s.apiError(c, http.StatusUnauthorized, models.Errorf(models.EUnauthorized,
+		s.fail(c, models.Errorf(models.EUnauthorized,
 			"Send the status token from our email as \"Authorization: Bearer TOKEN\"."))
 		return
 	}
 	v, err := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	r := v.Request

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -36,7 +37,7 @@ var requestIDShape = regexp.MustCompile(`^PD-[0-9A-Z]{5}-[0-9A-Z]{5}$`)
 func (s *Server) setReceipt(c *gin.Context, r receipt) {
 	b, _ := json.Marshal(r)
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: receiptCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/requests/received",
+		Name: receiptCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: links.Received,
 		MaxAge: 600, HttpOnly: true, Secure: s.https, SameSite: http.SameSiteStrictMode,
 	})
 }
@@ -111,14 +112,7 @@ func (s *Server) handleLookupSubmit(c *gin.Context) {
 	if err == nil {
 		err = s.intake.LookupRequests(c.Request.Context(), f.Email)
 	}
-	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
-		setRetryAfter(c, err)
-		s.render(c, statusFor(err), "lookup", view{Title: lookupTitle, Form: f,
-			Error: models.ErrorMessage(err), Fields: models.ErrorFields(err)})
-		return
-	}
-	if err != nil {
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{Title: lookupTitle, Form: f}, s.page(c, "lookup"), models.EInvalid, models.ERateLimited) {
 		return
 	}
 	s.render(c, http.StatusOK, "lookup", view{Title: lookupTitle, Form: lookupForm{},

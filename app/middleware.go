@@ -66,7 +66,7 @@ func (s *Server) recoverer() gin.HandlerFunc {
 				}
 				s.log.Error("panic in handler", "route", c.FullPath(), "panic", v)
 				if !c.Writer.Written() {
-					s.fail(c, http.StatusInternalServerError, nil)
+					s.fail(c, nil)
 				}
 				c.Abort()
 			}
@@ -113,7 +113,7 @@ func (s *Server) refuseBadBytes(c *gin.Context) {
 	for k, vs := range c.Request.URL.Query() {
 		for _, v := range append(vs, k) {
 			if !cleanBytes(v) {
-				s.fail(c, http.StatusBadRequest, models.Errorf(models.EInvalid, "The address holds characters we cannot accept."))
+				s.fail(c, models.Errorf(models.EBadRequest, "The address holds characters we cannot accept."))
 				c.Abort()
 				return
 			}

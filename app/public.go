@@ -3,12 +3,12 @@ package app
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -130,25 +130,19 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		corrections = nil // likewise the correction rows
 	}
 	if f.Honeypot != "" {
-		c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(f.Type))
+		c.Redirect(http.StatusSeeOther, links.ReceivedPage(f.Type))
 		return
 	}
 	r, err := s.intake.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region, GPC: gpc(c), Channel: "web",
 		Corrections: corrections,
 	})
-	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
-		setRetryAfter(c, err)
-		s.render(c, statusFor(err), "new", view{Title: "Make a privacy request", Form: f, Data: formData(c),
-			Error: models.ErrorMessage(err), Fields: models.ErrorFields(err)})
-		return
-	}
-	if err != nil {
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{Title: "Make a privacy request", Form: f, Data: formData(c)}, s.page(c, "new"),
+		models.EInvalid, models.ERateLimited) {
 		return
 	}
 	s.setReceipt(c, receipt{ID: r.ID, Type: r.Type, Email: r.Email, Scopes: r.ScopeList(), GPC: r.GPC})
-	c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(r.Type))
+	c.Redirect(http.StatusSeeOther, links.ReceivedPage(r.Type))
 }
 
 func (s *Server) handleReceived(c *gin.Context) {
@@ -182,14 +176,8 @@ func (s *Server) handleResendSubmit(c *gin.Context) {
 	if err == nil {
 		err = s.intake.Resend(c.Request.Context(), f.Email)
 	}
-	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
-		setRetryAfter(c, err)
-		s.render(c, statusFor(err), "resend", view{Title: "Send my confirmation link again", Form: f,
-			Error: models.ErrorMessage(err), Fields: models.ErrorFields(err)})
-		return
-	}
-	if err != nil {
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{Title: "Send my confirmation link again", Form: f}, s.page(c, "resend"),
+		models.EInvalid, models.ERateLimited) {
 		return
 	}
 	s.render(c, http.StatusOK, "resend", view{Title: "Send my confirmation link again", Form: resendForm{},
@@ -202,7 +190,7 @@ func (s *Server) handleStatus(c *gin.Context) {
 	gpcNote := s.statusGPC(c, c.Param("id"), token)
 	v, err := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	flash := ""
@@ -240,18 +228,14 @@ func (s *Server) handleAppeal(c *gin.Context) {
 	noStore(c)
 	token, reason := c.PostForm("token"), c.PostForm("reason")
 	_, err := s.requester.FileAppeal(c.Request.Context(), c.Param("id"), token, reason)
-	if models.ErrorCode(err) == models.EInvalid {
+	if s.refused(c, err, view{Data: gin.H{"AppealReason": reason}}, func(status int, base view) {
 		v, verr := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 		if verr != nil {
-			s.fail(c, 0, verr)
+			s.fail(c, verr)
 			return
 		}
-		s.renderStatus(c, statusFor(err), v, token, view{Error: models.ErrorMessage(err), Fields: models.ErrorFields(err),
-			Data: gin.H{"AppealReason": reason}})
-		return
-	}
-	if err != nil {
-		s.fail(c, 0, err)
+		s.renderStatus(c, status, v, token, base)
+	}, models.EInvalid) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, statusPath(c.Param("id"), token)+"&appealed=1#appeal")
@@ -265,11 +249,11 @@ func (s *Server) handleCancel(c *gin.Context) {
 	if c.PostForm("confirm") != "yes" {
 		v, err := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 		if err != nil {
-			s.fail(c, 0, err)
+			s.fail(c, err)
 			return
 		}
 		if !workflows.CanCancel(v.Request) {
-			s.fail(c, 0, models.Errorf(models.EConflict, "This request is %s and can no longer be cancelled.", workflows.Label(v.Request.Status)))
+			s.fail(c, models.Errorf(models.EConflict, "This request is %s and can no longer be cancelled.", workflows.Label(v.Request.Status)))
 			return
 		}
 		s.render(c, http.StatusOK, "cancel", view{Title: "Cancel request " + v.Request.ID + "?", NoIndex: true,
@@ -278,7 +262,7 @@ func (s *Server) handleCancel(c *gin.Context) {
 	}
 	r, err := s.requester.Cancel(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, statusPath(r.ID, token)+"&cancelled=1")
@@ -311,7 +295,7 @@ func (s *Server) handleDownload(c *gin.Context) {
 	token := c.Query("token")
 	l, err := s.requester.CheckDownloadLink(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	s.render(c, http.StatusOK, "download", view{Title: "Download your data", NoIndex: true, Data: gin.H{"L": l, "Token": token}})
@@ -326,7 +310,7 @@ func (s *Server) handleDownloadSubmit(c *gin.Context) {
 		return sendWholeFile(c, exp.Path, s.org.FileSlug()+"-data-"+id+".zip")
 	})
 	if err != nil && !c.Writer.Written() {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 	}
 }
 
@@ -336,7 +320,7 @@ func (s *Server) handleDownloadLink(c *gin.Context) {
 	noStore(c)
 	token := c.PostForm("token")
 	if err := s.requester.SendDownloadLink(c.Request.Context(), c.Param("id"), token); err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, statusPath(c.Param("id"), token)+"&linksent=1")

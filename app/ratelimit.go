@@ -2,7 +2,6 @@ package app
 
 import (
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,7 +185,7 @@ func (s *Server) allowResendFor(email string) error {
 }
 
 func (s *Server) abortLimited(c *gin.Context, err error) {
-	s.fail(c, http.StatusTooManyRequests, err)
+	s.fail(c, err)
 	c.Abort()
 }
 

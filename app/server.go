@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/templates"
@@ -139,7 +140,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.Use(s.recoverer(), s.observe(), s.securityHeaders(), limitBody(maxBody), s.refuseBadBytes)
 	e.NoRoute(func(c *gin.Context) { s.notFound(c) })
 	e.NoMethod(func(c *gin.Context) {
-		s.fail(c, http.StatusMethodNotAllowed, models.Errorf(models.EInvalid, "This address does not accept that method."))
+		s.fail(c, models.Errorf(models.EMethod, "This address does not accept that method."))
 	})
 
 	static, _ := fs.Sub(templates.FS, "static")
@@ -147,58 +148,57 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.handleReady)
 
-	e.GET("/", s.handleHome)
-	e.GET("/privacy-policy", s.handlePolicy)
-	e.GET("/requests/new", s.handleNewForm)
-	e.POST("/requests/new", s.limitIntake(), s.handleNewSubmit)
-	e.GET("/requests/received", s.handleReceived)
-	e.GET("/requests/verify", s.handleVerify)
-	e.POST("/requests/verify", s.handleVerifySubmit)
-	e.GET("/requests/lookup", s.handleLookupForm)
-	e.POST("/requests/lookup", s.limitResend(), s.handleLookupSubmit)
-	e.GET("/requests/resend", s.handleResendForm)
-	e.POST("/requests/resend", s.limitResend(), s.handleResendSubmit)
-	e.GET("/requests/:id/status", s.handleStatus)
-	e.POST("/requests/:id/cancel", s.handleCancel)
-	e.POST("/requests/:id/appeal", s.handleAppeal)
-	e.GET("/requests/:id/download", s.handleDownload)
-	e.POST("/requests/:id/download", s.handleDownloadSubmit)
-	e.POST("/requests/:id/download-link", s.limitResend(), s.handleDownloadLink)
+	e.GET(links.Home, s.handleHome)
+	e.GET(links.Policy, s.handlePolicy)
+	e.GET(links.NewRequest, s.handleNewForm)
+	e.POST(links.NewRequest, s.limitIntake(), s.handleNewSubmit)
+	e.GET(links.Received, s.handleReceived)
+	e.GET(links.Verify, s.handleVerify)
+	e.POST(links.Verify, s.handleVerifySubmit)
+	e.GET(links.Lookup, s.handleLookupForm)
+	e.POST(links.Lookup, s.limitResend(), s.handleLookupSubmit)
+	e.GET(links.Resend, s.handleResendForm)
+	e.POST(links.Resend, s.limitResend(), s.handleResendSubmit)
+	e.GET(links.Status, s.handleStatus)
+	e.POST(links.Cancel, s.handleCancel)
+	e.POST(links.Appeal, s.handleAppeal)
+	e.GET(links.Download, s.handleDownload)
+	e.POST(links.Download, s.handleDownloadSubmit)
+	e.POST(links.DownloadLink, s.limitResend(), s.handleDownloadLink)
 
-	e.GET("/staff", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/staff/queue") })
-	e.GET("/staff/login", s.handleLoginForm)
-	e.POST("/staff/login", s.limitLogin(), s.handleLogin)
-	e.POST("/staff/logout", s.handleLogout)
-	st := e.Group("/staff", s.requireStaff)
-	st.GET("/queue", s.handleQueue)
-	st.GET("/requests/new", s.handleOnBehalfForm)
-	st.POST("/requests/new", s.handleOnBehalf)
-	st.GET("/requests/:id", s.handleStaffRequest)
-	st.POST("/requests/:id/assign", s.handleAssign)
-	st.POST("/requests/:id/note", s.handleNote)
-	st.POST("/requests/:id/advance", s.handleAdvance)
-	st.POST("/requests/:id/approve", s.handleApprove)
-	st.POST("/requests/:id/deny", s.handleDeny)
-	st.POST("/requests/:id/extend", s.handleExtend)
-	st.POST("/requests/:id/cancel", s.handleStaffCancel)
-	st.POST("/requests/:id/retry", s.handleRetryCollection)
-	st.POST("/requests/:id/retry-erasure", s.handleRetryErasure)
-	st.POST("/requests/:id/correction", s.handleDecideCorrection)
-	st.POST("/requests/:id/unlock-verification", s.handleUnlockVerification)
-	st.POST("/requests/:id/escalate", s.handleEscalate)
-	st.POST("/requests/:id/appeal", s.handleDecideAppeal)
-	st.GET("/requests/:id/:action", s.handleActionGet)
+	e.GET(links.Staff, func(c *gin.Context) { c.Redirect(http.StatusSeeOther, links.Queue) })
+	e.GET(links.StaffLogin, s.handleLoginForm)
+	e.POST(links.StaffLogin, s.limitLogin(), s.handleLogin)
+	e.POST(links.StaffLogout, s.handleLogout)
+	st := e.Group("", s.requireStaff) // the patterns are whole: links holds them once
+	st.GET(links.Queue, s.handleQueue)
+	st.GET(links.StaffNew, s.handleOnBehalfForm)
+	st.POST(links.StaffNew, s.handleOnBehalf)
+	st.GET(links.StaffRequest, s.handleStaffRequest)
+	for _, r := range []struct {
+		act string
+		h   gin.HandlerFunc
+	}{
+		{links.ActAssign, s.handleAssign}, {links.ActNote, s.handleNote}, {links.ActAdvance, s.handleAdvance},
+		{links.ActApprove, s.handleApprove}, {links.ActDeny, s.handleDeny}, {links.ActExtend, s.handleExtend},
+		{links.ActCancel, s.handleStaffCancel}, {links.ActRetry, s.handleRetryCollection},
+		{links.ActRetryErasure, s.handleRetryErasure}, {links.ActCorrection, s.handleDecideCorrection},
+		{links.ActUnlock, s.handleUnlockVerification}, {links.ActEscalate, s.handleEscalate},
+		{links.ActDecideAppeal, s.handleDecideAppeal},
+	} {
+		st.POST(links.ActPattern(r.act), r.h)
+	}
+	st.GET(links.StaffAnyAct, s.handleActionGet)
 	admin := st.Group("", s.requireAdmin)
-	admin.GET("/admin/staff", s.handleStaffAdmin)
-	admin.POST("/admin/staff", s.handleStaffAdd)
-	admin.POST("/admin/staff/:sid", s.handleStaffUpdate)
-	admin.POST("/admin/staff/:sid/password", s.handleStaffPasswordReset)
-	admin.GET("/reports", s.handleReport)
-	admin.GET("/reports.csv", s.handleReportCSV)
+	admin.GET(links.StaffAdmin, s.handleStaffAdmin)
+	admin.POST(links.StaffAdmin, s.handleStaffAdd)
+	admin.POST(links.StaffMember, s.handleStaffUpdate)
+	admin.POST(links.StaffPassword, s.handleStaffPasswordReset)
+	admin.GET(links.Reports, s.handleReport)
+	admin.GET(links.ReportsCSV, s.handleReportCSV)
 
-	api := e.Group("/api/v1")
-	api.POST("/requests", s.limitIntake(), s.handleAPICreate)
-	api.GET("/requests/:id", s.handleAPIGet)
+	e.POST(links.APIRequests, s.limitIntake(), s.handleAPICreate)
+	e.GET(links.APIRequest, s.handleAPIGet)
 	s.engine = e
 	return nil
 }

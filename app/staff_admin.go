@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -23,42 +24,40 @@ type resetShown struct {
 	Name, Email, Password string
 }
 
-func (s *Server) renderStaffAdmin(c *gin.Context, status int, f staffForm, err error) {
-	s.renderStaffAdminWith(c, status, f, err, nil)
-}
-
-func (s *Server) renderStaffAdminWith(c *gin.Context, status int, f staffForm, err error, reset *resetShown) {
-	list, lerr := s.accounts.ListStaff(c.Request.Context())
-	if lerr != nil {
-		s.fail(c, 0, lerr)
+// showStaffAdmin renders the staff page into base (its form, errors),
+// with reset, a password to show once, if any.
+func (s *Server) showStaffAdmin(c *gin.Context, status int, base view, reset *resetShown) {
+	list, err := s.accounts.ListStaff(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
-	v := view{Title: "Staff", Form: f, Data: gin.H{"Staff": list, "Reset": reset}}
-	if err != nil {
-		v.Error, v.Fields = models.ErrorMessage(err), models.ErrorFields(err)
+	base.Title, base.Data = "Staff", gin.H{"Staff": list, "Reset": reset}
+	if base.Form == nil {
+		base.Form = staffForm{Role: models.RoleAgent}
 	}
-	s.renderStaff(c, status, "staff_admin", v)
+	s.renderStaff(c, status, "staff_admin", base)
+}
+
+// staffAdminPage is a show for refused: the staff page with its errors.
+func (s *Server) staffAdminPage(c *gin.Context) func(int, view) {
+	return func(status int, v view) { s.showStaffAdmin(c, status, v, nil) }
 }
 
 func (s *Server) handleStaffAdmin(c *gin.Context) {
-	s.renderStaffAdmin(c, http.StatusOK, staffForm{Role: models.RoleAgent}, nil)
+	s.showStaffAdmin(c, http.StatusOK, view{}, nil)
 }
 
 func (s *Server) handleStaffAdd(c *gin.Context) {
 	var f staffForm
 	_ = c.ShouldBind(&f)
 	u, err := s.accounts.AddStaff(c.Request.Context(), workflows.NewStaff{Email: f.Email, Name: f.Name, Role: f.Role, Password: f.Password})
-	if err != nil {
-		if models.ErrorCode(err) == models.EInternal {
-			s.fail(c, 0, err)
-			return
-		}
-		f.Password = ""
-		s.renderStaffAdmin(c, statusFor(err), f, err)
+	f.Password = "" // never shown back
+	if s.refused(c, err, view{Form: f}, s.staffAdminPage(c)) {
 		return
 	}
 	s.flash(c, fmt.Sprintf("Account created for %s.", u.Email))
-	c.Redirect(http.StatusSeeOther, "/staff/admin/staff")
+	c.Redirect(http.StatusSeeOther, links.StaffAdmin)
 }
 
 func (s *Server) handleStaffUpdate(c *gin.Context) {
@@ -68,16 +67,11 @@ func (s *Server) handleStaffUpdate(c *gin.Context) {
 		return
 	}
 	err = s.accounts.UpdateStaff(c.Request.Context(), staff(c), id, c.PostForm("role"), c.PostForm("disabled") == "on")
-	if err != nil {
-		if code := models.ErrorCode(err); code == models.EInvalid || code == models.EForbidden {
-			s.renderStaffAdmin(c, statusFor(err), staffForm{Role: models.RoleAgent}, err)
-			return
-		}
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{}, s.staffAdminPage(c), models.EInvalid, models.EForbidden) {
 		return
 	}
 	s.flash(c, "Account updated.")
-	c.Redirect(http.StatusSeeOther, "/staff/admin/staff")
+	c.Redirect(http.StatusSeeOther, links.StaffAdmin)
 }
 
 // handleStaffPasswordReset sets a generated password and shows it in this
@@ -90,14 +84,8 @@ func (s *Server) handleStaffPasswordReset(c *gin.Context) {
 		return
 	}
 	password, u, err := s.accounts.ResetStaffPassword(c.Request.Context(), staff(c), id)
-	if err != nil {
-		if code := models.ErrorCode(err); code == models.EForbidden || code == models.ENotFound {
-			s.renderStaffAdmin(c, statusFor(err), staffForm{Role: models.RoleAgent}, err)
-			return
-		}
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{}, s.staffAdminPage(c), models.EForbidden, models.ENotFound) {
 		return
 	}
-	s.renderStaffAdminWith(c, http.StatusOK, staffForm{Role: models.RoleAgent}, nil,
-		&resetShown{Name: u.Name, Email: u.Email, Password: password})
+	s.showStaffAdmin(c, http.StatusOK, view{}, &resetShown{Name: u.Name, Email: u.Email, Password: password})
 }

@@ -3,12 +3,12 @@ package app
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -41,15 +41,15 @@ type loginForm struct {
 
 // safeNext keeps a post-sign-in redirect on this site's staff pages.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/staff/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
+	if strings.HasPrefix(next, links.Staff+"/") && !strings.HasPrefix(next, "//") && !strings.Contains(next, "\\") {
 		return next
 	}
-	return "/staff/queue"
+	return links.Queue
 }
 
 func (s *Server) handleLoginForm(c *gin.Context) {
 	if s.staffFromSession(c) != nil {
-		c.Redirect(http.StatusSeeOther, "/staff/queue")
+		c.Redirect(http.StatusSeeOther, links.Queue)
 		return
 	}
 	s.render(c, http.StatusOK, "staff_login", view{Title: "Staff sign-in", NoIndex: true, Form: loginForm{Next: c.Query("next")}})
@@ -59,23 +59,17 @@ func (s *Server) handleLogin(c *gin.Context) {
 	var f loginForm
 	_ = c.ShouldBind(&f)
 	u, err := s.accounts.Authenticate(c.Request.Context(), f.Email, f.Password)
-	if err != nil {
-		status := statusFor(err)
-		if models.ErrorCode(err) == models.EUnavailable {
-			s.log.Warn("sign-in refused: too many at once")
-			setRetryAfter(c, err)
-		} else if status >= 500 {
-			s.fail(c, status, err)
-			return
-		}
-		s.render(c, status, "staff_login", view{Title: "Staff sign-in", NoIndex: true,
-			Form: loginForm{Email: f.Email, Next: f.Next}, Error: models.ErrorMessage(err)})
+	if models.ErrorCode(err) == models.EUnavailable {
+		s.log.Warn("sign-in refused: too many at once")
+	}
+	if s.refused(c, err, view{Title: "Staff sign-in", NoIndex: true, Form: loginForm{Email: f.Email, Next: f.Next}},
+		s.page(c, "staff_login")) {
 		return
 	}
 	ctx := c.Request.Context()
 	// A new token at sign-in, so a session planted before it is worthless.
 	if err := s.sessions.RenewToken(ctx); err != nil {
-		s.fail(c, http.StatusInternalServerError, err)
+		s.fail(c, err)
 		return
 	}
 	s.sessions.Put(ctx, sessionStaffKey, u.ID)
@@ -87,10 +81,10 @@ func (s *Server) handleLogin(c *gin.Context) {
 
 func (s *Server) handleLogout(c *gin.Context) {
 	if err := s.sessions.Destroy(c.Request.Context()); err != nil {
-		s.fail(c, http.StatusInternalServerError, err)
+		s.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/login")
+	c.Redirect(http.StatusSeeOther, links.StaffLogin)
 }
 
 // staffFromSession returns the signed-in, still active staff member, or nil.
@@ -121,9 +115,9 @@ func (s *Server) requireStaff(c *gin.Context) {
 	u := s.staffFromSession(c)
 	if u == nil {
 		if c.Request.Method == http.MethodGet {
-			c.Redirect(http.StatusSeeOther, "/staff/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			c.Redirect(http.StatusSeeOther, links.LoginPage(c.Request.URL.RequestURI()))
 		} else {
-			s.fail(c, http.StatusUnauthorized, models.Errorf(models.EUnauthorized, "Your session has ended. Please sign in again."))
+			s.fail(c, models.Errorf(models.EUnauthorized, "Your session has ended. Please sign in again."))
 		}
 		c.Abort()
 		return
@@ -134,7 +128,7 @@ func (s *Server) requireStaff(c *gin.Context) {
 // requireAdmin lets only privacy admins through.
 func (s *Server) requireAdmin(c *gin.Context) {
 	if !staff(c).IsAdmin() {
-		s.fail(c, http.StatusForbidden, models.Errorf(models.EForbidden, "Only a privacy admin can open this page."))
+		s.fail(c, models.Errorf(models.EForbidden, "Only a privacy admin can open this page."))
 		c.Abort()
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -50,9 +51,9 @@ func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
 		q.Appeal != "" && q.Appeal != "open",
 		q.Sort != "" && !slices.Contains(models.QueueSorts, q.Sort),
 		len(q.Q) > 320:
-		return f, 0, models.Errorf(models.EInvalid, "That filter is not one the queue knows.")
+		return f, 0, models.Errorf(models.EBadRequest, "That filter is not one the queue knows.")
 	case q.From != "" && (ferr != nil || from < 0 || from > 100_000_000):
-		return f, 0, models.Errorf(models.EInvalid, "That page link is not valid.")
+		return f, 0, models.Errorf(models.EBadRequest, "That page link is not valid.")
 	}
 	var err error
 	if f.After, err = parseCursor(q.After); err == nil {
@@ -69,7 +70,7 @@ func parseCursor(v string) (*models.Cursor, error) {
 	at, id, ok := cutLast(v, "~")
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if !ok || err != nil || id == "" {
-		return nil, models.Errorf(models.EInvalid, "That page link is not valid.")
+		return nil, models.Errorf(models.EBadRequest, "That page link is not valid.")
 	}
 	return &models.Cursor{At: t, ID: id}, nil
 }
@@ -99,7 +100,7 @@ func pageLink(base url.Values, key string, c *models.Cursor, from int) string {
 			v.Set("n", strconv.Itoa(from))
 		}
 	}
-	return "/staff/queue?" + v.Encode()
+	return links.QueuePage(v)
 }
 
 func (s *Server) handleQueue(c *gin.Context) {
@@ -108,12 +109,12 @@ func (s *Server) handleQueue(c *gin.Context) {
 	me := staff(c)
 	f, from, err := q.filter(me.ID)
 	if err != nil {
-		s.fail(c, http.StatusBadRequest, err)
+		s.fail(c, err)
 		return
 	}
 	p, err := s.casework.Queue(c.Request.Context(), f)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	if p.Prev == nil {
@@ -203,7 +204,7 @@ func queueLink(params ...string) string {
 			v.Set(params[i], params[i+1])
 		}
 	}
-	return "/staff/queue?" + v.Encode()
+	return links.QueuePage(v)
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }

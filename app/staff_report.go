@@ -58,15 +58,9 @@ func (s *Server) handleReport(c *gin.Context) {
 	if err == nil {
 		rep, err = s.reports.ComplianceReport(c.Request.Context(), from, to)
 	}
-	if err != nil && models.ErrorCode(err) != models.EInvalid {
-		s.fail(c, 0, err)
-		return
-	}
 	v := view{Title: "Compliance report"}
-	if err != nil {
-		v.Error, v.Fields = models.ErrorMessage(err), models.ErrorFields(err)
-		v.Data = gin.H{"From": c.Query("from"), "To": c.Query("to")}
-		s.renderStaff(c, http.StatusUnprocessableEntity, "staff_report", v)
+	if s.refused(c, err, view{Title: v.Title, Data: gin.H{"From": c.Query("from"), "To": c.Query("to")}},
+		s.staffPage(c, "staff_report"), models.EInvalid) {
 		return
 	}
 	most := 1
@@ -125,13 +119,13 @@ func reportBucketRows(rep *workflows.Report) []bucketRow {
 // request type, then, after a blank line, the series per bucket.
 func (s *Server) handleReportCSV(c *gin.Context) {
 	from, to, err := reportPeriod(c, s.now())
-	if err != nil {
-		s.fail(c, http.StatusBadRequest, err)
+	if err != nil { // a download, not a form: an unreadable period is a bad link
+		s.fail(c, models.Errorf(models.EBadRequest, "%s", models.ErrorMessage(err)))
 		return
 	}
 	rep, err := s.reports.ComplianceReport(c.Request.Context(), from, to)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	name := fmt.Sprintf("privacy-requests-%s-to-%s.csv", from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly))

@@ -3,13 +3,13 @@ package app
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
@@ -40,7 +40,7 @@ type Casework interface {
 
 var _ Casework = (*workflows.Service)(nil)
 
-func requestPath(id string) string { return "/staff/requests/" + url.PathEscape(id) }
+func requestPath(id string) string { return links.StaffRequestPage(id) }
 
 // actionForm is what staff typed into one of the request page's forms. A
 // refused action shows the page again with it, so nothing typed is lost.
@@ -74,60 +74,59 @@ func (f actionForm) denyReason() (string, error) {
 func (s *Server) handleStaffRequest(c *gin.Context) {
 	d, err := s.casework.RequestDetail(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
-	s.renderStaffRequest(c, http.StatusOK, d, actionForm{Days: "30"}, nil)
+	s.renderStaffRequest(c, http.StatusOK, d, view{Form: actionForm{Days: "30"}})
 }
 
 // handleActionGet answers a GET on an action's address (a reload of a
 // refused form, a bookmarked or retyped address) with the request's page.
 func (s *Server) handleActionGet(c *gin.Context) {
-	actions := []string{"assign", "note", "advance", "approve", "deny", "extend", "cancel", "retry", "retry-erasure", "escalate", "correction", "appeal"}
-	if !slices.Contains(actions, c.Param("action")) {
+	// Unlocking is left out: its address has never been a page.
+	if act := c.Param("action"); act == links.ActUnlock || !slices.Contains(links.StaffActs(), act) {
 		s.notFound(c)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, requestPath(c.Param("id")))
 }
 
-func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Detail, f actionForm, err error) {
+// renderStaffRequest shows the request page into v (its form, errors),
+// offering the actions workflows.ActionsFor allows.
+func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Detail, v view) {
 	r := d.Request
 	var plan []store.Plan
 	if r.Type == models.TypeDeletion && r.Status == models.StatusAwaitingApproval {
 		var perr error
 		if plan, perr = s.casework.ErasurePlan(c.Request.Context(), r.ID); perr != nil {
-			s.fail(c, 0, perr)
+			s.fail(c, perr)
 			return
 		}
 	}
 	var corrections []workflows.CorrectionView
+	undecided := 0
 	if r.Type == models.TypeCorrection {
 		var cerr error
 		if corrections, cerr = s.casework.Corrections(c.Request.Context(), r); cerr != nil {
-			s.fail(c, 0, cerr)
+			s.fail(c, cerr)
 			return
 		}
+		for _, cv := range corrections {
+			undecided += boolInt(cv.Decision == "")
+		}
 	}
+	f, _ := v.Form.(actionForm)
 	if f.Days == "" {
 		f.Days = "30"
 	}
-	v := view{Title: "Request " + r.ID, Form: f}
-	if err != nil {
-		v.Error, v.Fields = models.ErrorMessage(err), models.ErrorFields(err)
-	}
+	v.Title, v.Form = "Request "+r.ID, f
 	me := staff(c)
+	acts := workflows.ActionsFor(workflows.Case{Request: r, Appeal: d.Appeal, Undecided: undecided}, me, s.now())
 	v.Data = gin.H{
 		"D": d, "R": r, "Now": s.now(), "Plan": plan, "DenialReasons": workflows.DenialReasons, "MaxExtension": workflows.MaxExtensionFor(r), "Regime": workflows.RegimeFor(r),
-		"NoDataReason": workflows.DenialReasons[1], "Corrections": corrections,
-		"CanApprove":      r.Status == models.StatusAwaitingApproval && (r.Type != models.TypeDeletion || me.IsAdmin()),
-		"CanDeny":         workflows.CanTransition(r.Status, models.StatusDenied),
-		"CanCancel":       workflows.CanTransition(r.Status, models.StatusCancelled),
-		"CanStart":        workflows.CanTransition(r.Status, models.StatusInProgress) && r.Status == models.StatusVerified,
-		"CanReview":       r.Status == models.StatusInProgress,
-		"CanExtend":       r.Open() && r.DueAt != nil && r.ExtendedAt == nil,
-		"CanEscalate":     r.Open() && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
-		"CanDecideAppeal": d.Appeal != nil && !strings.EqualFold(d.Appeal.DeniedBy, me.Email),
+		"NoDataReason": workflows.DenialReasons[1], "Corrections": corrections, "Acts": acts,
+		// Handing over is offered where it helps: an agent's deletion, which only an admin approves.
+		"CanEscalate": acts.Escalate && r.Type == models.TypeDeletion && !me.IsAdmin() && len(d.Admins()) > 0,
 	}
 	s.renderStaff(c, status, "staff_request", v)
 }
@@ -139,18 +138,15 @@ func (s *Server) act(c *gin.Context, action, done string, f func(form actionForm
 	var form actionForm
 	_ = c.ShouldBind(&form)
 	form.Action = action
-	if err := f(form); err != nil {
-		code := models.ErrorCode(err)
-		if code == models.EInternal || code == models.ENotFound || code == models.EForbidden {
-			s.fail(c, 0, err)
-			return
-		}
+	err := f(form)
+	if s.refused(c, err, view{Form: form}, func(status int, v view) {
 		d, derr := s.casework.RequestDetail(c.Request.Context(), c.Param("id"))
 		if derr != nil {
-			s.fail(c, 0, derr)
+			s.fail(c, derr)
 			return
 		}
-		s.renderStaffRequest(c, statusFor(err), d, form, err)
+		s.renderStaffRequest(c, status, d, v)
+	}, models.EInvalid, models.EConflict) {
 		return
 	}
 	s.flash(c, done)
@@ -167,7 +163,7 @@ func (s *Server) handleAssign(c *gin.Context) {
 	default:
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			s.fail(c, http.StatusUnprocessableEntity, models.Errorf(models.EInvalid, "Choose a staff member."))
+			s.fail(c, models.Errorf(models.EInvalid, "Choose a staff member."))
 			return
 		}
 		to = id
@@ -282,14 +278,8 @@ func (s *Server) handleOnBehalf(c *gin.Context) {
 	_ = c.ShouldBind(&f)
 	r, err := s.casework.FileOnBehalf(c.Request.Context(), staff(c), workflows.NewRequest{
 		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region}, f.Confirmed)
-	if err != nil {
-		if code := models.ErrorCode(err); code == models.EInternal {
-			s.fail(c, 0, err)
-			return
-		}
-		setRetryAfter(c, err)
-		s.renderStaff(c, statusFor(err), "staff_new", view{Title: "File a request for a customer", Form: f,
-			Error: models.ErrorMessage(err), Fields: models.ErrorFields(err), Data: gin.H{"Scopes": models.OptOutScopes}})
+	if s.refused(c, err, view{Title: "File a request for a customer", Form: f, Data: gin.H{"Scopes": models.OptOutScopes}},
+		s.staffPage(c, "staff_new")) {
 		return
 	}
 	s.flash(c, "Request filed.")
@@ -301,4 +291,11 @@ func (s *Server) handleDecideCorrection(c *gin.Context) {
 	s.act(c, "correction", "Decision saved.", func(f actionForm) error {
 		return s.casework.DecideCorrection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("field"), c.PostForm("decision"), f.Reason)
 	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

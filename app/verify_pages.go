@@ -2,10 +2,10 @@ package app
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -28,12 +28,8 @@ func (s *Server) handleVerifySubmit(c *gin.Context) {
 	case models.EGone, models.EConflict, models.EForbidden:
 		s.showVerifyLink(c, token) // used, expired, cancelled or locked: say which, as the link's page does
 		return
-	case models.EInvalid:
-		s.showVerifyForm(c, token, http.StatusUnprocessableEntity, models.ErrorMessage(err), models.ErrorFields(err))
-		return
 	}
-	if err != nil {
-		s.fail(c, 0, err)
+	if s.refused(c, err, view{}, func(status int, v view) { s.showVerifyForm(c, token, status, v.Error, v.Fields) }, models.EInvalid) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, statusPath(r.ID, tok)+"&confirmed=1")
@@ -48,7 +44,7 @@ func (s *Server) showVerifyLink(c *gin.Context, token string) {
 func (s *Server) showVerifyForm(c *gin.Context, token string, formStatus int, msg string, fields map[string]string) {
 	l, err := s.intake.CheckVerifyLink(c.Request.Context(), token)
 	if err != nil {
-		s.fail(c, 0, err)
+		s.fail(c, err)
 		return
 	}
 	status, title := http.StatusOK, "Confirm your request"
@@ -70,6 +66,4 @@ func (s *Server) showVerifyForm(c *gin.Context, token string, formStatus int, ms
 		Data: gin.H{"R": l.Request, "Used": l.Used, "Token": token, "Proof": l.ProofKinds, "Locked": l.Locked, "TriesLeft": l.TriesLeft}})
 }
 
-func statusPath(id, token string) string {
-	return "/requests/" + url.PathEscape(id) + "/status?token=" + url.QueryEscape(token)
-}
+func statusPath(id, token string) string { return links.StatusPage(id, token) }

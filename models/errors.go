@@ -6,18 +6,29 @@ import (
 	"time"
 )
 
-// Error codes shared by every layer; each transport maps them to a status in one place.
+// Error codes shared by every layer: every code a handler can answer with
+// is one of these. Each transport maps them to a status in one place (the
+// HTTP side: app/errors.go); models itself knows nothing of HTTP.
 const (
-	EInvalid      = "invalid"
+	EInvalid      = "invalid"     // input that breaks a rule; Fields says which
+	EBadRequest   = "bad_request" // input that cannot be read at all (malformed JSON, a bad link)
+	EUnsupported  = "unsupported_media_type"
 	ENotFound     = "not_found"
-	EConflict     = "conflict"
+	EMethod       = "method_not_allowed" // an address that exists, asked with another method
+	EConflict     = "conflict"           // not possible in the record's present state
 	EUnauthorized = "unauthorized"
 	EForbidden    = "forbidden"
-	ERateLimited  = "rate_limited"
+	ERateLimited  = "rate_limited" // too many: try again after RetryAfter
 	EGone         = "gone"
 	EUnavailable  = "unavailable" // busy: try again after RetryAfter
 	EInternal     = "internal"
 )
+
+// ErrorCodes returns every code above, so a transport can prove it maps each.
+func ErrorCodes() []string {
+	return []string{EInvalid, EBadRequest, EUnsupported, ENotFound, EMethod, EConflict, EUnauthorized,
+		EForbidden, ERateLimited, EGone, EUnavailable, EInternal}
+}
 
 // ErrNotFound is returned when a record does not exist (never nil, nil).
 var ErrNotFound = &Error{Code: ENotFound, Message: "Not found."}

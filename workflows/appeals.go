@@ -124,11 +124,8 @@ func (s *Service) DecideAppeal(ctx context.Context, actor *models.StaffUser, id,
 		if a, ferr = appealFor(ctx, tx, r.ID); ferr != nil {
 			return ferr
 		}
-		switch {
-		case a == nil || !a.Open():
-			return models.Errorf(models.EConflict, "This request has no open appeal.")
-		case strings.EqualFold(a.DeniedBy, actor.Email):
-			return models.Errorf(models.EForbidden, "You denied this request, so a different staff member must decide its appeal.")
+		if err := canDecideAppeal(a, actor); err != nil {
+			return err
 		}
 		status, details := models.AppealUpheld, map[string]any{"appeal_id": a.ID, "decision": models.AppealUpheld}
 		if decision == DecisionOverturn {

@@ -185,8 +185,8 @@ func (s *Service) DecideCorrection(ctx context.Context, actor *models.StaffUser,
 	}
 	cj, _ := json.Marshal(snap)
 	_, err = s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if r.Type != models.TypeCorrection || r.Status != models.StatusAwaitingApproval {
-			return models.Errorf(models.EConflict, "Only a correction request in review can have its fields decided.")
+		if err := canDecideCorrection(r); err != nil {
+			return err
 		}
 		at := s.now()
 		res := tx.Model(&models.Correction{}).Where("request_id = ? AND field = ?", id, field).Updates(map[string]any{
@@ -202,19 +202,16 @@ func (s *Service) DecideCorrection(ctx context.Context, actor *models.StaffUser,
 	return err
 }
 
-// undecidedCorrections returns an EConflict error while a field of a correction request has no decision.
-func undecidedCorrections(ctx context.Context, tx *gorm.DB, r *models.Request) error {
+// undecidedCorrections counts the fields of a correction request that have no decision yet.
+func undecidedCorrections(ctx context.Context, tx *gorm.DB, r *models.Request) (int, error) {
 	if r.Type != models.TypeCorrection {
-		return nil
+		return 0, nil
 	}
 	var n int64
 	if err := tx.WithContext(ctx).Model(&models.Correction{}).Where("request_id = ? AND decision = ''", r.ID).Count(&n).Error; err != nil {
-		return err
+		return 0, err
 	}
-	if n > 0 {
-		return models.Errorf(models.EConflict, "Accept or reject every requested correction before approving.")
-	}
-	return nil
+	return int(n), nil
 }
 
 // applyCorrections writes each accepted field through every Corrector

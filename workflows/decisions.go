@@ -58,8 +58,8 @@ func invalidField(field, msg string) error {
 // ENotFound, EInvalid for an unknown or disabled assignee, EConflict once closed.
 func (s *Service) Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error) {
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if !r.Open() {
-			return models.Errorf(models.EConflict, "This request is %s; it can no longer be assigned.", Label(r.Status))
+		if err := canAssign(r); err != nil {
+			return err
 		}
 		return s.assign(ctx, tx, r, actor, staffID, "")
 	})
@@ -113,8 +113,8 @@ func (s *Service) Escalate(ctx context.Context, actor *models.StaffUser, id stri
 		return nil, invalidField("note", "Say in up to 2,000 characters what the admin should decide.")
 	}
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if !r.Open() {
-			return models.Errorf(models.EConflict, "This request is %s; it can no longer be handed over.", Label(r.Status))
+		if err := canEscalate(r); err != nil {
+			return err
 		}
 		u, err := models.FindStaff(ctx, tx, adminID)
 		if err != nil || !u.Active() || !u.IsAdmin() || u.ID == actor.ID {
@@ -151,8 +151,8 @@ func (s *Service) Advance(ctx context.Context, actor *models.StaffUser, id, to s
 		return nil, models.Errorf(models.EInvalid, "Unknown step.")
 	}
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if r.Status == models.StatusDenied {
-			return models.Errorf(models.EConflict, "A denied request is reopened only by overturning its appeal.")
+		if err := canAdvance(r, to); err != nil {
+			return err
 		}
 		return s.transition(ctx, tx, r, Change{To: to, Actor: actor.Email, Action: "advance"})
 	})
@@ -162,13 +162,11 @@ func (s *Service) Advance(ctx context.Context, actor *models.StaffUser, id, to s
 // Errors: EForbidden, EConflict.
 func (s *Service) Approve(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error) {
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if r.Type == models.TypeDeletion && !actor.IsAdmin() {
-			return models.Errorf(models.EForbidden, "Only a privacy admin can approve a deletion.")
+		undecided, err := undecidedCorrections(ctx, tx, r)
+		if err != nil {
+			return err
 		}
-		if r.Status != models.StatusAwaitingApproval {
-			return models.Errorf(models.EConflict, "Only a request awaiting approval can be approved (this one is %s).", Label(r.Status))
-		}
-		if err := undecidedCorrections(ctx, tx, r); err != nil {
+		if err := canApprove(Case{Request: r, Undecided: undecided}, actor); err != nil {
 			return err
 		}
 		return s.transition(ctx, tx, r, Change{To: models.StatusFulfilling, Actor: actor.Email, Action: "approve"})
@@ -215,14 +213,10 @@ func (s *Service) Extend(ctx context.Context, actor *models.StaffUser, id string
 		return nil, err
 	}
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		switch {
-		case !r.Open() || r.DueAt == nil:
-			return models.Errorf(models.EConflict, "Only an open, verified request can be extended.")
-		case r.ExtendedAt != nil:
-			return models.Errorf(models.EConflict, "This request has already been extended once.")
-		case !s.now().Before(*r.DueAt):
-			return models.Errorf(models.EConflict, "The due date has passed; a deadline cannot be extended after it.")
-		case days > MaxExtensionFor(r):
+		if err := canExtend(r, s.now()); err != nil {
+			return err
+		}
+		if days > MaxExtensionFor(r) {
 			return invalidField("days", fmt.Sprintf("Under %s this request can be extended by at most %d days.",
 				RegimeFor(r).Law, MaxExtensionFor(r)))
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 )
@@ -210,7 +211,7 @@ type EmailData struct {
 func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Message, error) {
 	d := EmailData{
 		Store: s.Settings.Org.Name, BaseURL: s.Settings.BaseURL,
-		ResendURL: s.Settings.BaseURL + "/requests/resend", NewURL: s.Settings.BaseURL + "/requests/new",
+		ResendURL: s.Settings.BaseURL + links.Resend, NewURL: s.Settings.BaseURL + links.NewRequest,
 		LinkHours: int(VerifyLinkLife.Hours()), ResponseDs: ResponseDays,
 	}
 	if err := json.Unmarshal([]byte(e.Data), &d.Details); err != nil {
@@ -232,7 +233,7 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 		for _, sc := range r.ScopeList() {
 			d.Scopes = append(d.Scopes, Label(sc))
 		}
-		d.StaffURL = s.Settings.BaseURL + "/staff/requests/" + url.PathEscape(r.ID)
+		d.StaffURL = s.Settings.BaseURL + links.StaffRequestPage(r.ID)
 		if !staffEmails[e.Kind] {
 			err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				tok, err := s.mintToken(ctx, tx, r.ID, models.PurposeStatus, 0, nil)
@@ -251,7 +252,7 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 					if err != nil {
 						return err
 					}
-					d.VerifyURL = s.Settings.BaseURL + "/requests/verify?token=" + tok
+					d.VerifyURL = s.Settings.BaseURL + links.VerifyPage(tok)
 				}
 				return nil
 			})
@@ -308,7 +309,7 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 
 // StatusURL is the absolute link to a request's status page.
 func (s *Service) StatusURL(id, token string) string {
-	return s.Settings.BaseURL + "/requests/" + url.PathEscape(id) + "/status?token=" + token
+	return s.Settings.BaseURL + links.StatusPage(id, token)
 }
 
 // mintToken stores the hash of a new token for a request and returns the token.
@@ -342,7 +343,7 @@ func (s *Service) downloadLink(ctx context.Context, tx *gorm.DB, r *models.Reque
 	if err != nil {
 		return err
 	}
-	d.DownloadURL = s.Settings.BaseURL + "/requests/" + url.PathEscape(r.ID) + "/download?token=" + tok
+	d.DownloadURL = s.Settings.BaseURL + links.DownloadPage(r.ID, tok)
 	d.DownloadExpires, d.MaxDownloads = &exp.ExpiresAt, MaxDownloads
 	return nil
 }

@@ -241,8 +241,8 @@ func (s *Service) RetryErasure(ctx context.Context, actor *models.StaffUser, id,
 		return models.Errorf(models.EInvalid, "Choose one of the sources listed on this page.")
 	}
 	_, err := s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if r.Type != models.TypeDeletion || r.Status != models.StatusFulfilling {
-			return models.Errorf(models.EConflict, "Only a deletion being carried out can have its erasure retried.")
+		if err := canRetryErasure(r); err != nil {
+			return err
 		}
 		var e models.Erasure
 		err := tx.Where("request_id = ? AND source = ?", id, source).Take(&e).Error

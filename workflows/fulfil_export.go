@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/export"
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
@@ -26,7 +27,7 @@ func (s *Service) buildExport(ctx context.Context, r *models.Request) (*models.E
 	}
 	center := ""
 	if s.Settings.BaseURL != "" {
-		center = s.Settings.BaseURL + "/requests/new"
+		center = s.Settings.BaseURL + links.NewRequest
 	}
 	facts := export.Facts{Store: s.Settings.Org.Name, RequestID: r.ID, Generated: s.now(),
 		Policy: s.Settings.Org.Statements, Rights: org.RightsOffered(), PrivacyCenter: center}

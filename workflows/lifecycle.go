@@ -48,8 +48,8 @@ type Change struct {
 // It returns a conflict error for a move the lifecycle does not allow.
 func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request, c Change) error {
 	from := r.Status
-	if !CanTransition(from, c.To) {
-		return models.Errorf(models.EConflict, "A request that is %s cannot become %s.", Label(from), Label(c.To))
+	if err := canMove(r, c.To); err != nil {
+		return err
 	}
 	now := s.now()
 	if from == "" {

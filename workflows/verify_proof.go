@@ -154,11 +154,8 @@ func wrongProofText(left int) string {
 // Errors: EForbidden (not an admin), ENotFound, EConflict (not locked).
 func (s *Service) UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error) {
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		if !actor.IsAdmin() {
-			return models.Errorf(models.EForbidden, "Only a privacy admin can unlock a request's verification.")
-		}
-		if r.VerifyLocked == nil || r.Status != models.StatusPendingVerification {
-			return models.Errorf(models.EConflict, "This request's verification is not locked.")
+		if err := canUnlock(r, actor); err != nil {
+			return err
 		}
 		exp := s.now().Add(VerifyLinkLife)
 		err := tx.WithContext(ctx).Model(&models.Request{}).Where("id = ?", r.ID).

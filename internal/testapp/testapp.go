@@ -24,6 +24,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/internal/smtptest"
 	"github.com/kactoily/privacydesk/internal/testdb"
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/org"
@@ -199,7 +200,7 @@ func (a *App) AddStaff(t testing.TB, email, name, role string) string {
 func (a *App) Login(t testing.TB, client *http.Client, email, password string) {
 	t.Helper()
 	form := url.Values{"email": {email}, "password": {password}}
-	req, err := http.NewRequest(http.MethodPost, a.URL()+"/staff/login", strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, a.URL()+links.StaffLogin, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func (a *App) Login(t testing.TB, client *http.Client, email, password string) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/staff/queue" {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != links.Queue {
 		t.Fatalf("sign in as %s: got %d to %q, want 303 to /staff/queue\n%s", email, resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 }
