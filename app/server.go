@@ -88,6 +88,7 @@ type Server struct {
 	sessions *scs.SessionManager
 	now      func() time.Time
 	engine   *gin.Engine
+	drp      DRPService // nil: no Data Rights Protocol endpoints
 }
 
 // Options configure NewServer.
@@ -104,6 +105,7 @@ type Options struct {
 	// TrustedProxies are the CIDRs of the proxies whose X-Forwarded-For
 	// names the client (nil: none; the client is the connection's peer).
 	TrustedProxies []string
+	DRP            DRPService // the Data Rights Protocol endpoints (nil: none)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -122,7 +124,7 @@ func NewServer(o Options) (*Server, error) {
 	s := &Server{
 		svc: o.Service, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
-		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now,
+		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -227,6 +229,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	api := e.Group("/api/v1")
 	api.POST("/requests", s.limitIntake(), s.handleAPICreate)
 	api.GET("/requests/:id", s.handleAPIGet)
+	s.drpRoutes(e)
 	s.engine = e
 	return nil
 }

@@ -111,10 +111,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	drp, _ := cfg.DRP() // checked by LoadConfig
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
-			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
+			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention(), DRP: drp},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
 	})
 	if err != nil {
@@ -130,6 +131,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv, err := app.NewServer(app.Options{
 		Service: svc, Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
+		DRP: svc,
 	})
 	if err != nil {
 		return err

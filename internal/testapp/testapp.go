@@ -82,6 +82,8 @@ type Options struct {
 	SignInWait time.Duration
 	// TrustedProxies are passed to the server (nil: none).
 	TrustedProxies []string
+	// DRP configures the Data Rights Protocol endpoint (zero: off).
+	DRP workflows.DRPSettings
 }
 
 // New builds the application on a fresh database of the dialect.
@@ -117,7 +119,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	baseURL := "http://" + a.HTTP.Listener.Addr().String()
 	a.Svc, err = workflows.NewService(context.Background(), workflows.Deps{
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
+		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support, DRP: o.DRP},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
 		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce, SignInWait: o.SignInWait,
 	})
@@ -129,7 +131,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 		sessions = sessionStore(t, db)
 	}
 	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
-		Policy: "Privacy Policy\n\nWe keep your data safe.", TrustedProxies: o.TrustedProxies})
+		Policy: "Privacy Policy\n\nWe keep your data safe.", TrustedProxies: o.TrustedProxies, DRP: a.Svc})
 	if err != nil {
 		t.Fatal(err)
 	}
