@@ -31,6 +31,8 @@ Usage:
   privacydesk serve [--demo] [flags]   run the web server and background workers
   privacydesk migrate [flags]          apply database migrations and exit
   privacydesk staff add --email E --name N --role agent|admin [--password-stdin]
+  privacydesk agents add --id ID --name N --verify-key BASE64 [--callback-hosts H,…]
+                                       trust an authorized agent (Data Rights Protocol)
   privacydesk audit verify [--anchor COUNT:HASH] [flags]
                                        check the audit trail's hash chain and its newest signed anchor
   privacydesk audit anchor [flags]     sign the audit trail's head now and print it, to keep elsewhere
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "staff":
 		return staffCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "agents":
+		return agentsCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		switch {
 		case len(args) >= 2 && args[1] == "verify":
