@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	
+
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
