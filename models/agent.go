@@ -14,6 +14,9 @@ import (
 // the Data Rights Protocol.
 const ChannelAgent = "agent"
 
+// Channels are the ways a request arrives, in display order.
+var Channels = []string{"web", "api", "staff", ChannelAgent}
+
 // Agent is one trusted authorized agent of the Data Rights Protocol, as
 // staff configured it from the agent directory.
 type Agent struct {

@@ -152,3 +152,15 @@ func (s *Service) RevokeDRP(ctx context.Context, token, id string, body []byte) 
 	}
 	return s.drpStatus(r, link), nil
 }
+
+// agentOf returns the agent that filed r, or nil for another channel.
+func agentOf(ctx context.Context, db *gorm.DB, r *models.Request) (*models.Agent, error) {
+	if r.Channel != models.ChannelAgent {
+		return nil, nil
+	}
+	link, err := models.FindAgentRequest(ctx, db, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return models.FindAgent(ctx, db, link.AgentID)
+}
