@@ -20,6 +20,7 @@ type DRPService interface {
 	ExerciseDRP(ctx context.Context, token string, body []byte) (*workflows.DRPStatus, error)
 	DRPRequestStatus(ctx context.Context, token, id string) (*workflows.DRPStatus, error)
 	RevokeDRP(ctx context.Context, token, id string, body []byte) (*workflows.DRPStatus, error)
+	AgentDirectory
 }
 
 var _ DRPService = (*workflows.Service)(nil)

@@ -225,6 +225,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	admin.POST("/admin/staff/:sid/password", s.handleStaffPasswordReset)
 	admin.GET("/reports", s.handleReport)
 	admin.GET("/reports.csv", s.handleReportCSV)
+	s.drpAdminRoutes(admin)
 
 	api := e.Group("/api/v1")
 	api.POST("/requests", s.limitIntake(), s.handleAPICreate)
