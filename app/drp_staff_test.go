@@ -50,6 +50,11 @@ func TestDRPStaffSeeAgentRequestsAndManageAgents(t *testing.T) {
 		if !strings.Contains(agentQueue, id) || strings.Contains(webQueue, id) || strings.Contains(agentQueue, demo.JaneDoeNetEmail) {
 			t.Fatal("the channel filter does not separate agent from web requests")
 		}
+		if resp, err := c.Get(a.URL() + "/staff/queue?channel=fax"); err != nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("unknown channel filter: %v %v, want 400", resp, err)
+		} else {
+			resp.Body.Close()
+		}
 		if !strings.Contains(get("/staff/reports"), "Filed by authorized agents (Data Rights Protocol): <strong>1</strong>") {
 			t.Fatal("the report does not count the agent request")
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/kactoily/privacydesk/internal/testdb"
@@ -53,6 +54,16 @@ func TestAgentsAddSavesATrustedAgentAndRefusesBadInput(t *testing.T) {
 				t.Fatalf("%v: accepted", c.args)
 			}
 			contains(t, errOut.String(), c.want)
+		}
+		for setting, value := range map[string]string{"PRIVACYDESK_DRP_ACTIONS": "access,sale:opt-in", "PRIVACYDESK_DRP_VERIFICATIONS": "selfie"} {
+			bad := map[string]string{setting: value}
+			for k, v := range env {
+				bad[k] = v
+			}
+			err := run(ctx, []string{"serve"}, envFunc(bad), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), setting) {
+				t.Fatalf("serve with %s=%s: %v, want an error naming it", setting, value, err)
+			}
 		}
 	})
 }
