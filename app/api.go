@@ -87,7 +87,7 @@ func (s *Server) handleAPICreate(c *gin.Context) {
 		s.apiError(c, http.StatusBadRequest, err)
 		return
 	}
-	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
+	r, err := s.intake.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details, Scopes: in.Scopes, Region: in.Region, GPC: gpc(c), Channel: "api",
 		Corrections: apiCorrections(in.Corrections),
 	})
@@ -121,7 +121,7 @@ func (s *Server) handleAPIGet(c *gin.Context) {
 			"Send the status token from our email as \"Authorization: Bearer TOKEN\"."))
 		return
 	}
-	v, err := s.svc.Status(c.Request.Context(), c.Param("id"), token)
+	v, err := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
 		return

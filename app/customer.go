@@ -109,7 +109,7 @@ func (s *Server) handleLookupSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&f)
 	err := s.allowResendFor(f.Email)
 	if err == nil {
-		err = s.svc.LookupRequests(c.Request.Context(), f.Email)
+		err = s.intake.LookupRequests(c.Request.Context(), f.Email)
 	}
 	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
 		setRetryAfter(c, err)

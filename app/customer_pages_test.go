@@ -13,7 +13,7 @@ import (
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/templates"
+	"github.com/kactoily/privacydesk/org"
 )
 
 // lookupJobs counts the lookup jobs River holds, and how many have finished.
@@ -180,11 +180,7 @@ func TestGPCWordingAndPreTickedSaleSharing(t *testing.T) {
 func TestPolicyPageHasOneTitleADateContentsAndTheRightsSections(t *testing.T) {
 	t.Parallel()
 	a := testapp.New(t, models.DialectSQLite, noCollect)
-	text, err := templates.FS.ReadFile("static/privacy-policy.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := app.NewServer(app.Options{Policy: string(text)})
+	s, err := app.NewServer(app.Options{Policy: org.Default().PolicyText})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,12 @@ import (
 	"testing"
 
 	"github.com/kactoily/privacydesk/demo"
+	"github.com/kactoily/privacydesk/export"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
-	"github.com/kactoily/privacydesk/workflows"
 )
 
 var (
@@ -88,7 +88,7 @@ func TestExportIndexShowsThePersonsRecordsReadably(t *testing.T) {
 		if err := a.DB.Where("customer_id = ?", cust.ID).Order("id DESC").First(&order).Error; err != nil {
 			t.Fatal(err)
 		}
-		total := workflows.Money(order.TotalCents, order.Currency)
+		total := export.Money(order.TotalCents, order.Currency)
 		if !regexp.MustCompile(`^(\$|€|£|CA\$)[0-9,]+\.[0-9]{2}$`).MatchString(total) {
 			t.Fatalf("order total %d %s formats as %q", order.TotalCents, order.Currency, total)
 		}
@@ -138,7 +138,7 @@ func TestExportIndexShowsThePersonsRecordsReadably(t *testing.T) {
 
 		// Art. 15 facts and rights.
 		for _, want := range append(append([]string{"Automated decisions", "outside the European Economic Area"},
-			org.Policy.AutomatedDecisions...), org.Policy.Transfers...) {
+			org.Default().Statements.AutomatedDecisions...), org.Default().Statements.Transfers...) {
 			if !strings.Contains(text, want) {
 				t.Errorf("index.html lacks %q", want)
 			}
@@ -170,7 +170,7 @@ func TestExportIndexShowsThePersonsRecordsReadably(t *testing.T) {
 		if n := len(recordRowRE.FindAllString(orders, -1)); n != 50 {
 			t.Errorf("heavy customer's orders table has %d rows, want the latest 50", n)
 		}
-		more := fmt.Sprintf("%s more in ", workflows.Thousands(int64(len(all)-1-50)))
+		more := fmt.Sprintf("%s more in ", export.Thousands(int64(len(all)-1-50)))
 		if !strings.Contains(visibleText(orders), more+"csv/order.csv") {
 			t.Errorf("heavy customer's orders do not say %q csv/order.csv", more)
 		}

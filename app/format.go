@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kactoily/privacydesk/export"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -103,17 +104,9 @@ func money(cents int64, currency string) string {
 	if cents < 0 {
 		sign, cents = "-", -cents
 	}
-	s := sign + group(cents/100) + fmt.Sprintf(".%02d", cents%100)
+	s := sign + export.Thousands(cents/100) + fmt.Sprintf(".%02d", cents%100)
 	if currency != "" {
 		s += " " + currency
-	}
-	return s
-}
-
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
 	}
 	return s
 }

@@ -14,7 +14,7 @@ func (s *Server) statusGPC(c *gin.Context, id, token string) string {
 	if !gpc(c) {
 		return ""
 	}
-	recorded, err := s.svc.HonourStatusGPC(c.Request.Context(), id, token)
+	recorded, err := s.requester.HonourStatusGPC(c.Request.Context(), id, token)
 	switch {
 	case err != nil:
 		if code := models.ErrorCode(err); code != models.ENotFound && code != models.EGone {

@@ -132,7 +132,7 @@ func TestHSTSAndSecureCookieWhenTheSiteIsHTTPS(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		// The public URL is https (TLS ends at a proxy): HSTS on every answer.
 		a := testapp.New(t, dialect, testapp.Options{DBSessions: true, Limits: roomy.Limits, NoJobs: true})
-		s, err := app.NewServer(app.Options{Service: a.Svc, HTTPS: true, Limits: roomy.Limits, Sessions: sharedSessions(t, a)})
+		s, err := app.NewServer(app.Options{Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc, HTTPS: true, Limits: roomy.Limits, Sessions: sharedSessions(t, a)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestHSTSAndSecureCookieWhenTheSiteIsHTTPS(t *testing.T) {
 		}
 
 		// Served over TLS directly, HSTS is sent even without the option.
-		tlsOnly, err := app.NewServer(app.Options{Service: a.Svc, Limits: roomy.Limits})
+		tlsOnly, err := app.NewServer(app.Options{Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc, Limits: roomy.Limits})
 		if err != nil {
 			t.Fatal(err)
 		}

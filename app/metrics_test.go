@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kactoily/privacydesk/app"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 )
@@ -56,39 +55,4 @@ func TestMetricsAreServedOnlyOnTheMetricsListener(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestMetricsAddrDefaultsToLoopbackAndIsChecked proves /metrics listens
-// on the loopback interface unless configured, can be moved or turned off,
-// and that a malformed address is refused naming the setting.
-func TestMetricsAddrDefaultsToLoopbackAndIsChecked(t *testing.T) {
-	cases := []struct {
-		name    string
-		env     string
-		args    []string
-		want    string
-		wantErr string
-	}{
-		{"default", "", nil, "127.0.0.1:9464", ""},
-		{"from the environment", "0.0.0.0:9100", nil, "0.0.0.0:9100", ""},
-		{"flag wins", "0.0.0.0:9100", []string{"--metrics-addr", "[::1]:9200"}, "[::1]:9200", ""},
-		{"turned off", "none", nil, "none", ""},
-		{"port without colon", "9100", nil, "", "PRIVACYDESK_METRICS_ADDR"},
-		{"empty flag", "", []string{"--metrics-addr="}, "", "PRIVACYDESK_METRICS_ADDR"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{"PRIVACYDESK_METRICS_ADDR": tc.env}
-			c, err := app.LoadConfig("serve", tc.args, func(k string) string { return env[k] }, io.Discard, nil)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want one naming %s", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || c.MetricsAddr != tc.want {
-				t.Fatalf("MetricsAddr = %q, %v; want %q", c.MetricsAddr, err, tc.want)
-			}
-		})
-	}
 }

@@ -1,16 +1,43 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
+)
+
+// Intake is what the public forms and the API need to file a request and
+// have its requester confirm it.
+type Intake interface {
+	Submit(ctx context.Context, in workflows.NewRequest) (*models.Request, error)
+	Verify(ctx context.Context, token, proof string) (*models.Request, string, error)
+	CheckVerifyLink(ctx context.Context, token string) (*workflows.VerifyLink, error)
+	Resend(ctx context.Context, email string) error
+	LookupRequests(ctx context.Context, email string) error
+}
+
+// Requester is what the status page, its forms and the download page need:
+// a requester's own request, known by its status link's id and token.
+type Requester interface {
+	Status(ctx context.Context, id, token string) (*workflows.StatusView, error)
+	HonourStatusGPC(ctx context.Context, id, token string) (bool, error)
+	Cancel(ctx context.Context, id, token string) (*models.Request, error)
+	FileAppeal(ctx context.Context, id, token, reason string) (*models.Appeal, error)
+	Download(ctx context.Context, id, token string, send func(*models.Export) error) error
+	CheckDownloadLink(ctx context.Context, id, token string) (*workflows.DownloadLink, error)
+	SendDownloadLink(ctx context.Context, id, token string) error
+}
+
+var (
+	_ Intake    = (*workflows.Service)(nil)
+	_ Requester = (*workflows.Service)(nil)
 )
 
 // requestForm is the public form's input: only what a requester may set.
@@ -61,10 +88,6 @@ func (s *Server) handleHome(c *gin.Context) {
 	s.render(c, http.StatusOK, "home", view{Title: "Your privacy, your choice", Data: gin.H{"GPC": gpc(c)}})
 }
 
-// policyUpdated is the date of the policy text in templates/static/privacy-policy.txt:
-// change it with the text.
-var policyUpdated = time.Date(2026, time.November, 25, 0, 0, 0, 0, time.UTC)
-
 func (s *Server) handlePolicy(c *gin.Context) {
 	paras := policyParagraphs(s.policy)
 	var toc []gin.H
@@ -74,7 +97,7 @@ func (s *Server) handlePolicy(c *gin.Context) {
 		}
 	}
 	s.render(c, http.StatusOK, "policy", view{Title: "Privacy Policy",
-		Data: gin.H{"Paragraphs": paras, "TOC": toc, "Updated": policyUpdated}})
+		Data: gin.H{"Paragraphs": paras, "TOC": toc, "Updated": s.org.PolicyUpdated}})
 }
 
 func (s *Server) handleNewForm(c *gin.Context) {
@@ -110,7 +133,7 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/requests/received?type="+url.QueryEscape(f.Type))
 		return
 	}
-	r, err := s.svc.Submit(c.Request.Context(), workflows.NewRequest{
+	r, err := s.intake.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region, GPC: gpc(c), Channel: "web",
 		Corrections: corrections,
 	})
@@ -157,7 +180,7 @@ func (s *Server) handleResendSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&f)
 	err := s.allowResendFor(f.Email)
 	if err == nil {
-		err = s.svc.Resend(c.Request.Context(), f.Email)
+		err = s.intake.Resend(c.Request.Context(), f.Email)
 	}
 	if code := models.ErrorCode(err); err != nil && (code == models.EInvalid || code == models.ERateLimited) {
 		setRetryAfter(c, err)
@@ -177,7 +200,7 @@ func (s *Server) handleStatus(c *gin.Context) {
 	noStore(c)
 	token := c.Query("token")
 	gpcNote := s.statusGPC(c, c.Param("id"), token)
-	v, err := s.svc.Status(c.Request.Context(), c.Param("id"), token)
+	v, err := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
 		return
@@ -216,9 +239,9 @@ func (s *Server) renderStatus(c *gin.Context, status int, v *workflows.StatusVie
 func (s *Server) handleAppeal(c *gin.Context) {
 	noStore(c)
 	token, reason := c.PostForm("token"), c.PostForm("reason")
-	_, err := s.svc.FileAppeal(c.Request.Context(), c.Param("id"), token, reason)
+	_, err := s.requester.FileAppeal(c.Request.Context(), c.Param("id"), token, reason)
 	if models.ErrorCode(err) == models.EInvalid {
-		v, verr := s.svc.Status(c.Request.Context(), c.Param("id"), token)
+		v, verr := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 		if verr != nil {
 			s.fail(c, 0, verr)
 			return
@@ -240,7 +263,7 @@ func (s *Server) handleCancel(c *gin.Context) {
 	noStore(c)
 	token := c.PostForm("token")
 	if c.PostForm("confirm") != "yes" {
-		v, err := s.svc.Status(c.Request.Context(), c.Param("id"), token)
+		v, err := s.requester.Status(c.Request.Context(), c.Param("id"), token)
 		if err != nil {
 			s.fail(c, 0, err)
 			return
@@ -253,7 +276,7 @@ func (s *Server) handleCancel(c *gin.Context) {
 			Data: gin.H{"R": v.Request, "Token": token, "Back": statusPath(v.Request.ID, token)}})
 		return
 	}
-	r, err := s.svc.Cancel(c.Request.Context(), c.Param("id"), token)
+	r, err := s.requester.Cancel(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
 		return
@@ -286,7 +309,7 @@ func policyParagraphs(text string) []gin.H {
 func (s *Server) handleDownload(c *gin.Context) {
 	noStore(c)
 	token := c.Query("token")
-	l, err := s.svc.CheckDownloadLink(c.Request.Context(), c.Param("id"), token)
+	l, err := s.requester.CheckDownloadLink(c.Request.Context(), c.Param("id"), token)
 	if err != nil {
 		s.fail(c, 0, err)
 		return
@@ -299,8 +322,8 @@ func (s *Server) handleDownload(c *gin.Context) {
 func (s *Server) handleDownloadSubmit(c *gin.Context) {
 	noStore(c)
 	id := c.Param("id")
-	err := s.svc.Download(c.Request.Context(), id, c.PostForm("token"), func(exp *models.Export) error {
-		return sendWholeFile(c, exp.Path, "kactoily-data-"+id+".zip")
+	err := s.requester.Download(c.Request.Context(), id, c.PostForm("token"), func(exp *models.Export) error {
+		return sendWholeFile(c, exp.Path, s.org.FileSlug()+"-data-"+id+".zip")
 	})
 	if err != nil && !c.Writer.Written() {
 		s.fail(c, 0, err)
@@ -312,7 +335,7 @@ func (s *Server) handleDownloadSubmit(c *gin.Context) {
 func (s *Server) handleDownloadLink(c *gin.Context) {
 	noStore(c)
 	token := c.PostForm("token")
-	if err := s.svc.SendDownloadLink(c.Request.Context(), c.Param("id"), token); err != nil {
+	if err := s.requester.SendDownloadLink(c.Request.Context(), c.Param("id"), token); err != nil {
 		s.fail(c, 0, err)
 		return
 	}

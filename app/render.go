@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -24,7 +25,8 @@ type pages struct {
 // view is the data every page receives.
 type view struct {
 	Title   string
-	Store   string
+	Store   string     // the organization's name
+	Org     *org.Facts // its website, contact and logo letter, for the layout
 	Flash   string
 	Error   string
 	Fields  map[string]string
@@ -111,7 +113,7 @@ func (s *Server) render(c *gin.Context, status int, page string, v view) {
 		c.String(http.StatusInternalServerError, "Internal error.")
 		return
 	}
-	v.Store = "Kactoily"
+	v.Store, v.Org = s.org.Name, s.org
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		s.log.Error("render page", "page", page, "err", err)

@@ -1,5 +1,5 @@
-// Package app is Privacy Desk's HTTP side: configuration, the Gin server,
-// its middleware and the handlers for pages and the JSON API.
+// Package app is Privacy Desk's HTTP side: the Gin server, its middleware
+// and the handlers for pages and the JSON API.
 package app
 
 import (
@@ -16,88 +16,54 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/store"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/templates"
-	"github.com/kactoily/privacydesk/workflows"
 )
 
 // maxBody bounds every request body; the largest legitimate one is a form
 // with 4,000 characters of details.
 const maxBody = 64 << 10
 
-// Service is what the handlers need from workflows.
-type Service interface {
-	Submit(ctx context.Context, in workflows.NewRequest) (*models.Request, error)
-	Verify(ctx context.Context, token, proof string) (*models.Request, string, error)
-	CheckVerifyLink(ctx context.Context, token string) (*workflows.VerifyLink, error)
-	LookupRequests(ctx context.Context, email string) error
-	Resend(ctx context.Context, email string) error
-	Status(ctx context.Context, id, token string) (*workflows.StatusView, error)
-	HonourStatusGPC(ctx context.Context, id, token string) (bool, error)
-	Cancel(ctx context.Context, id, token string) (*models.Request, error)
-	FileAppeal(ctx context.Context, id, token, reason string) (*models.Appeal, error)
-	StatusURL(id, token string) string
-
-	Authenticate(ctx context.Context, email, password string) (*models.StaffUser, error)
-	StaffMember(ctx context.Context, id int64) (*models.StaffUser, error)
-	ListStaff(ctx context.Context) ([]models.StaffUser, error)
-	AddStaff(ctx context.Context, in workflows.NewStaff) (*models.StaffUser, error)
-	UpdateStaff(ctx context.Context, actor *models.StaffUser, id int64, role string, disabled bool) error
-	ResetStaffPassword(ctx context.Context, actor *models.StaffUser, id int64) (string, *models.StaffUser, error)
-	Queue(ctx context.Context, f models.QueueFilter) (*workflows.QueuePage, error)
-	RequestDetail(ctx context.Context, id string) (*workflows.Detail, error)
-	Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error)
-	AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error
-	Advance(ctx context.Context, actor *models.StaffUser, id, to string) (*models.Request, error)
-	Approve(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
-	Deny(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
-	Extend(ctx context.Context, actor *models.StaffUser, id string, days int, reason string) (*models.Request, error)
-	StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
-	DecideAppeal(ctx context.Context, actor *models.StaffUser, id, decision, answer string) (*models.Appeal, error)
-	FileOnBehalf(ctx context.Context, actor *models.StaffUser, in workflows.NewRequest, confirmedReason string) (*models.Request, error)
-	ComplianceReport(ctx context.Context, from, to time.Time) (*workflows.Report, error)
-	Download(ctx context.Context, id, token string, send func(*models.Export) error) error
-	CheckDownloadLink(ctx context.Context, id, token string) (*workflows.DownloadLink, error)
-	SendDownloadLink(ctx context.Context, id, token string) error
-	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
-	ErasurePlan(ctx context.Context, id string) ([]store.Plan, error)
-	ErasureResults(ctx context.Context, id string) ([]store.Result, error)
-	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
-	Corrections(ctx context.Context, r *models.Request) ([]workflows.CorrectionView, error)
-	DecideCorrection(ctx context.Context, actor *models.StaffUser, id, field, decision, reason string) error
-	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
-	UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
-}
-
-var _ Service = (*workflows.Service)(nil)
-
 // Readiness checks what /readyz reports.
 type Readiness func(ctx context.Context) error
 
 // Server holds the HTTP dependencies; handlers are its methods.
 type Server struct {
-	svc      Service
-	log      *slog.Logger
-	pages    *pages
-	limits   *limiters
-	ready    Readiness
-	registry *prometheus.Registry
-	policy   string
-	https    bool
-	metrics  *httpMetrics
-	sessions *scs.SessionManager
-	now      func() time.Time
-	engine   *gin.Engine
-	drp      DRPService // nil: no Data Rights Protocol endpoints
+	intake    Intake
+	requester Requester
+	accounts  StaffAccounts
+	casework  Casework
+	reports   Reports
+	log       *slog.Logger
+	pages     *pages
+	limits    *limiters
+	ready     Readiness
+	registry  *prometheus.Registry
+	policy    string
+	org       *org.Facts
+	https     bool
+	metrics   *httpMetrics
+	sessions  *scs.SessionManager
+	now       func() time.Time
+	engine    *gin.Engine
+	drp       DRPService // nil: no Data Rights Protocol endpoints
 }
 
 // Options configure NewServer.
 type Options struct {
-	Service  Service
+	// What the handlers call into, each the small interface its handlers
+	// declare; *workflows.Service is all of them.
+	Intake    Intake        // filing and confirming requests: the public forms and the API
+	Requester Requester     // a requester's own request, by its status link
+	Staff     StaffAccounts // staff sign-in and the staff admin page
+	Casework  Casework      // the staff queue and request page
+	Reports   Reports       // the compliance report
+
 	Logger   *slog.Logger
 	Ready    Readiness
 	Registry *prometheus.Registry // MetricsHandler serves it
-	Policy   string               // privacy policy text
+	Policy   string               // privacy policy text (empty: Org's)
+	Org      *org.Facts           // the organization's name, contact and policy (nil: org.Default(), Kactoily's)
 	HTTPS    bool                 // the public URL is https: send HSTS
 	Limits   Limits
 	Sessions scs.Store        // staff sessions (nil: in memory, for tests of one instance)
@@ -121,9 +87,15 @@ func NewServer(o Options) (*Server, error) {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
+	if o.Org == nil {
+		o.Org = org.Default()
+	}
+	if o.Policy == "" {
+		o.Policy = o.Org.PolicyText
+	}
 	s := &Server{
-		svc: o.Service, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
-		registry: o.Registry, policy: o.Policy, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
+		intake: o.Intake, requester: o.Requester, accounts: o.Staff, casework: o.Casework, reports: o.Reports, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
+		registry: o.Registry, policy: o.Policy, org: o.Org, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
 		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP,
 	}
 	if s.now == nil {

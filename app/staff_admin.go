@@ -28,7 +28,7 @@ func (s *Server) renderStaffAdmin(c *gin.Context, status int, f staffForm, err e
 }
 
 func (s *Server) renderStaffAdminWith(c *gin.Context, status int, f staffForm, err error, reset *resetShown) {
-	list, lerr := s.svc.ListStaff(c.Request.Context())
+	list, lerr := s.accounts.ListStaff(c.Request.Context())
 	if lerr != nil {
 		s.fail(c, 0, lerr)
 		return
@@ -47,7 +47,7 @@ func (s *Server) handleStaffAdmin(c *gin.Context) {
 func (s *Server) handleStaffAdd(c *gin.Context) {
 	var f staffForm
 	_ = c.ShouldBind(&f)
-	u, err := s.svc.AddStaff(c.Request.Context(), workflows.NewStaff{Email: f.Email, Name: f.Name, Role: f.Role, Password: f.Password})
+	u, err := s.accounts.AddStaff(c.Request.Context(), workflows.NewStaff{Email: f.Email, Name: f.Name, Role: f.Role, Password: f.Password})
 	if err != nil {
 		if models.ErrorCode(err) == models.EInternal {
 			s.fail(c, 0, err)
@@ -67,7 +67,7 @@ func (s *Server) handleStaffUpdate(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	err = s.svc.UpdateStaff(c.Request.Context(), staff(c), id, c.PostForm("role"), c.PostForm("disabled") == "on")
+	err = s.accounts.UpdateStaff(c.Request.Context(), staff(c), id, c.PostForm("role"), c.PostForm("disabled") == "on")
 	if err != nil {
 		if code := models.ErrorCode(err); code == models.EInvalid || code == models.EForbidden {
 			s.renderStaffAdmin(c, statusFor(err), staffForm{Role: models.RoleAgent}, err)
@@ -89,7 +89,7 @@ func (s *Server) handleStaffPasswordReset(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	password, u, err := s.svc.ResetStaffPassword(c.Request.Context(), staff(c), id)
+	password, u, err := s.accounts.ResetStaffPassword(c.Request.Context(), staff(c), id)
 	if err != nil {
 		if code := models.ErrorCode(err); code == models.EForbidden || code == models.ENotFound {
 			s.renderStaffAdmin(c, statusFor(err), staffForm{Role: models.RoleAgent}, err)

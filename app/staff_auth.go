@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +10,21 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
+
+// StaffAccounts is what staff sign-in, the session check and the staff
+// admin page (staff_admin.go) need.
+type StaffAccounts interface {
+	Authenticate(ctx context.Context, email, password string) (*models.StaffUser, error)
+	StaffMember(ctx context.Context, id int64) (*models.StaffUser, error)
+	ListStaff(ctx context.Context) ([]models.StaffUser, error)
+	AddStaff(ctx context.Context, in workflows.NewStaff) (*models.StaffUser, error)
+	UpdateStaff(ctx context.Context, actor *models.StaffUser, id int64, role string, disabled bool) error
+	ResetStaffPassword(ctx context.Context, actor *models.StaffUser, id int64) (string, *models.StaffUser, error)
+}
+
+var _ StaffAccounts = (*workflows.Service)(nil)
 
 const (
 	sessionStaffKey   = "staff_id"
@@ -43,7 +58,7 @@ func (s *Server) handleLoginForm(c *gin.Context) {
 func (s *Server) handleLogin(c *gin.Context) {
 	var f loginForm
 	_ = c.ShouldBind(&f)
-	u, err := s.svc.Authenticate(c.Request.Context(), f.Email, f.Password)
+	u, err := s.accounts.Authenticate(c.Request.Context(), f.Email, f.Password)
 	if err != nil {
 		status := statusFor(err)
 		if models.ErrorCode(err) == models.EUnavailable {
@@ -88,7 +103,7 @@ func (s *Server) staffFromSession(c *gin.Context) *models.StaffUser {
 	if id == 0 {
 		return nil
 	}
-	u, err := s.svc.StaffMember(ctx, id)
+	u, err := s.accounts.StaffMember(ctx, id)
 	if err == nil && u.SessionVersion == s.sessions.GetInt64(ctx, sessionVersionKey) {
 		return u
 	}

@@ -113,7 +113,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 		s.fail(c, http.StatusBadRequest, err)
 		return
 	}
-	p, err := s.svc.Queue(c.Request.Context(), f)
+	p, err := s.casework.Queue(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, 0, err)
 		return

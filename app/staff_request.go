@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,31 @@ import (
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
 )
+
+// Casework is what the staff queue (staff_queue.go) and the request page
+// with its actions need.
+type Casework interface {
+	Queue(ctx context.Context, f models.QueueFilter) (*workflows.QueuePage, error)
+	RequestDetail(ctx context.Context, id string) (*workflows.Detail, error)
+	Assign(ctx context.Context, actor *models.StaffUser, id string, staffID int64) (*models.Request, error)
+	AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error
+	Advance(ctx context.Context, actor *models.StaffUser, id, to string) (*models.Request, error)
+	Approve(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
+	Deny(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
+	Extend(ctx context.Context, actor *models.StaffUser, id string, days int, reason string) (*models.Request, error)
+	StaffCancel(ctx context.Context, actor *models.StaffUser, id, reason string) (*models.Request, error)
+	DecideAppeal(ctx context.Context, actor *models.StaffUser, id, decision, answer string) (*models.Appeal, error)
+	FileOnBehalf(ctx context.Context, actor *models.StaffUser, in workflows.NewRequest, confirmedReason string) (*models.Request, error)
+	RetryCollection(ctx context.Context, actor *models.StaffUser, id, source string) error
+	ErasurePlan(ctx context.Context, id string) ([]store.Plan, error)
+	RetryErasure(ctx context.Context, actor *models.StaffUser, id, source string) error
+	Corrections(ctx context.Context, r *models.Request) ([]workflows.CorrectionView, error)
+	DecideCorrection(ctx context.Context, actor *models.StaffUser, id, field, decision, reason string) error
+	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
+	UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
+}
+
+var _ Casework = (*workflows.Service)(nil)
 
 func requestPath(id string) string { return "/staff/requests/" + url.PathEscape(id) }
 
@@ -46,7 +72,7 @@ func (f actionForm) denyReason() (string, error) {
 }
 
 func (s *Server) handleStaffRequest(c *gin.Context) {
-	d, err := s.svc.RequestDetail(c.Request.Context(), c.Param("id"))
+	d, err := s.casework.RequestDetail(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.fail(c, 0, err)
 		return
@@ -70,7 +96,7 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 	var plan []store.Plan
 	if r.Type == models.TypeDeletion && r.Status == models.StatusAwaitingApproval {
 		var perr error
-		if plan, perr = s.svc.ErasurePlan(c.Request.Context(), r.ID); perr != nil {
+		if plan, perr = s.casework.ErasurePlan(c.Request.Context(), r.ID); perr != nil {
 			s.fail(c, 0, perr)
 			return
 		}
@@ -78,7 +104,7 @@ func (s *Server) renderStaffRequest(c *gin.Context, status int, d *workflows.Det
 	var corrections []workflows.CorrectionView
 	if r.Type == models.TypeCorrection {
 		var cerr error
-		if corrections, cerr = s.svc.Corrections(c.Request.Context(), r); cerr != nil {
+		if corrections, cerr = s.casework.Corrections(c.Request.Context(), r); cerr != nil {
 			s.fail(c, 0, cerr)
 			return
 		}
@@ -119,7 +145,7 @@ func (s *Server) act(c *gin.Context, action, done string, f func(form actionForm
 			s.fail(c, 0, err)
 			return
 		}
-		d, derr := s.svc.RequestDetail(c.Request.Context(), c.Param("id"))
+		d, derr := s.casework.RequestDetail(c.Request.Context(), c.Param("id"))
 		if derr != nil {
 			s.fail(c, 0, derr)
 			return
@@ -147,7 +173,7 @@ func (s *Server) handleAssign(c *gin.Context) {
 		to = id
 	}
 	s.act(c, "assign", "Assignment saved.", func(actionForm) error {
-		_, err := s.svc.Assign(c.Request.Context(), me, c.Param("id"), to)
+		_, err := s.casework.Assign(c.Request.Context(), me, c.Param("id"), to)
 		return err
 	})
 }
@@ -158,20 +184,20 @@ func (s *Server) handleEscalate(c *gin.Context) {
 		if err != nil {
 			id = 0 // refused with a field message by the service
 		}
-		_, err = s.svc.Escalate(c.Request.Context(), staff(c), c.Param("id"), id, f.Note)
+		_, err = s.casework.Escalate(c.Request.Context(), staff(c), c.Param("id"), id, f.Note)
 		return err
 	})
 }
 
 func (s *Server) handleRetryCollection(c *gin.Context) {
 	s.act(c, "retry", "Collection queued again.", func(actionForm) error {
-		return s.svc.RetryCollection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
+		return s.casework.RetryCollection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
 	})
 }
 
 func (s *Server) handleRetryErasure(c *gin.Context) {
 	s.act(c, "retry-erasure", "Erasure is running again.", func(actionForm) error {
-		return s.svc.RetryErasure(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
+		return s.casework.RetryErasure(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("source"))
 	})
 }
 
@@ -179,27 +205,27 @@ func (s *Server) handleRetryErasure(c *gin.Context) {
 // answers on its verification page; the requester gets a new link.
 func (s *Server) handleUnlockVerification(c *gin.Context) {
 	s.act(c, "unlock", "Verification unlocked; a new confirmation link is on its way to the requester.", func(actionForm) error {
-		_, err := s.svc.UnlockVerification(c.Request.Context(), staff(c), c.Param("id"))
+		_, err := s.casework.UnlockVerification(c.Request.Context(), staff(c), c.Param("id"))
 		return err
 	})
 }
 
 func (s *Server) handleNote(c *gin.Context) {
 	s.act(c, "note", "Note added.", func(f actionForm) error {
-		return s.svc.AddNote(c.Request.Context(), staff(c), c.Param("id"), f.Note)
+		return s.casework.AddNote(c.Request.Context(), staff(c), c.Param("id"), f.Note)
 	})
 }
 
 func (s *Server) handleAdvance(c *gin.Context) {
 	s.act(c, "advance", "Status updated.", func(actionForm) error {
-		_, err := s.svc.Advance(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("to"))
+		_, err := s.casework.Advance(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("to"))
 		return err
 	})
 }
 
 func (s *Server) handleApprove(c *gin.Context) {
 	s.act(c, "approve", "Approved.", func(actionForm) error {
-		_, err := s.svc.Approve(c.Request.Context(), staff(c), c.Param("id"))
+		_, err := s.casework.Approve(c.Request.Context(), staff(c), c.Param("id"))
 		return err
 	})
 }
@@ -210,7 +236,7 @@ func (s *Server) handleDeny(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		_, err = s.svc.Deny(c.Request.Context(), staff(c), c.Param("id"), reason)
+		_, err = s.casework.Deny(c.Request.Context(), staff(c), c.Param("id"), reason)
 		return err
 	})
 }
@@ -221,7 +247,7 @@ func (s *Server) handleExtend(c *gin.Context) {
 		if err != nil {
 			days = 0 // refused with a field message by the service
 		}
-		_, err = s.svc.Extend(c.Request.Context(), staff(c), c.Param("id"), days, f.Reason)
+		_, err = s.casework.Extend(c.Request.Context(), staff(c), c.Param("id"), days, f.Reason)
 		return err
 	})
 }
@@ -229,14 +255,14 @@ func (s *Server) handleExtend(c *gin.Context) {
 // handleDecideAppeal decides the request's appeal with a written answer.
 func (s *Server) handleDecideAppeal(c *gin.Context) {
 	s.act(c, "appeal", "Appeal decided; the requester has been emailed the answer.", func(f actionForm) error {
-		_, err := s.svc.DecideAppeal(c.Request.Context(), staff(c), c.Param("id"), f.Decision, f.Answer)
+		_, err := s.casework.DecideAppeal(c.Request.Context(), staff(c), c.Param("id"), f.Decision, f.Answer)
 		return err
 	})
 }
 
 func (s *Server) handleStaffCancel(c *gin.Context) {
 	s.act(c, "cancel", "Request cancelled.", func(f actionForm) error {
-		_, err := s.svc.StaffCancel(c.Request.Context(), staff(c), c.Param("id"), f.Reason)
+		_, err := s.casework.StaffCancel(c.Request.Context(), staff(c), c.Param("id"), f.Reason)
 		return err
 	})
 }
@@ -254,7 +280,7 @@ func (s *Server) handleOnBehalfForm(c *gin.Context) {
 func (s *Server) handleOnBehalf(c *gin.Context) {
 	var f onBehalfForm
 	_ = c.ShouldBind(&f)
-	r, err := s.svc.FileOnBehalf(c.Request.Context(), staff(c), workflows.NewRequest{
+	r, err := s.casework.FileOnBehalf(c.Request.Context(), staff(c), workflows.NewRequest{
 		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region}, f.Confirmed)
 	if err != nil {
 		if code := models.ErrorCode(err); code == models.EInternal {
@@ -273,6 +299,6 @@ func (s *Server) handleOnBehalf(c *gin.Context) {
 // handleDecideCorrection accepts or rejects one field of a correction request.
 func (s *Server) handleDecideCorrection(c *gin.Context) {
 	s.act(c, "correction", "Decision saved.", func(f actionForm) error {
-		return s.svc.DecideCorrection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("field"), c.PostForm("decision"), f.Reason)
+		return s.casework.DecideCorrection(c.Request.Context(), staff(c), c.Param("id"), c.PostForm("field"), c.PostForm("decision"), f.Reason)
 	})
 }

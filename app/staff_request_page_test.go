@@ -31,6 +31,8 @@ var _ store.Source = (*fakeSource)(nil)
 
 func (f *fakeSource) Name() string { return f.name }
 
+func (f *fakeSource) Label() string { return "Your " + f.name }
+
 func (f *fakeSource) Collect(_ context.Context, _ *gorm.DB, _ store.Subject, emit func(store.Record) error) (store.Counts, error) {
 	counts := store.Counts{}
 	for _, r := range f.records {

@@ -23,7 +23,7 @@ func (s *Server) handleVerify(c *gin.Context) {
 func (s *Server) handleVerifySubmit(c *gin.Context) {
 	noStore(c)
 	token := c.PostForm("token")
-	r, tok, err := s.svc.Verify(c.Request.Context(), token, c.PostForm("proof"))
+	r, tok, err := s.intake.Verify(c.Request.Context(), token, c.PostForm("proof"))
 	switch models.ErrorCode(err) {
 	case models.EGone, models.EConflict, models.EForbidden:
 		s.showVerifyLink(c, token) // used, expired, cancelled or locked: say which, as the link's page does
@@ -46,7 +46,7 @@ func (s *Server) showVerifyLink(c *gin.Context, token string) {
 // showVerifyForm renders a verification link's page; a nonzero status and
 // the fields' errors are those of a wrong answer on its form.
 func (s *Server) showVerifyForm(c *gin.Context, token string, formStatus int, msg string, fields map[string]string) {
-	l, err := s.svc.CheckVerifyLink(c.Request.Context(), token)
+	l, err := s.intake.CheckVerifyLink(c.Request.Context(), token)
 	if err != nil {
 		s.fail(c, 0, err)
 		return

@@ -92,7 +92,7 @@ func TestErasureReport(t *testing.T) {
 	// Beside intake: open-loop POST /api/v1/requests at erasureRate per
 	// second, first idle for as long as the erasure took, then during it.
 	h := openHeavySite(t, heavyCopy(t, template), true)
-	s, err := app.NewServer(app.Options{Service: h.Svc, Limits: unlimited})
+	s, err := app.NewServer(app.Options{Intake: h.Svc, Requester: h.Svc, Staff: h.Svc, Casework: h.Svc, Reports: h.Svc, Limits: unlimited})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -51,7 +52,7 @@ func openHeavySite(tb testing.TB, dbURL string, watch bool) *heavySite {
 		DB: db, Mailer: &mail.FileMailer{Dir: filepath.Join(dir, "mail")}, Renderer: renderer,
 		Log: slog.New(slog.DiscardHandler), Now: clock,
 		Settings: workflows.Settings{BaseURL: "http://127.0.0.1:8080", DataDir: dir, MailFrom: "privacy@kactoily.example",
-			SupportEmail: "privacy-team@kactoily.example", ThirdParties: workflows.DefaultThirdParties},
+			SupportEmail: "privacy-team@kactoily.example", ThirdParties: org.Default().ThirdParties},
 		Jobs: workflows.JobOptions{Disabled: true},
 	}
 	if h.Svc, err = workflows.NewService(ctx, h.deps); err != nil {

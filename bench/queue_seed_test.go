@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -195,7 +196,7 @@ func (g *queueGen) row(i int, b queueBirth) []any {
 // seedQueue fills an empty, migrated database with queueStaffCount staff,
 // n requests and the per-status counters to match.
 func seedQueue(ctx context.Context, db *models.DB, n int) error {
-	hash := workflows.HashPassword(queuePassword)
+	hash := password.Hash(queuePassword)
 	for i := 1; i <= queueStaffCount; i++ {
 		u := &models.StaffUser{ID: int64(i), Email: fmt.Sprintf("bench.staff%d@kactoily.example", i),
 			Name: fmt.Sprintf("Staff Member %d", i), Role: models.RoleAgent, PasswordHash: hash,

@@ -100,7 +100,7 @@ func openQueueSite(tb testing.TB, dialect string, n int) *queueSite {
 		tb.Cleanup(st.StopCleanup)
 		store = st
 	}
-	s, err := app.NewServer(app.Options{Service: svc, Logger: log, Registry: reg, Sessions: store})
+	s, err := app.NewServer(app.Options{Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc, Logger: log, Registry: reg, Sessions: store})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,67 +2,22 @@ package org
 
 import "github.com/kactoily/privacydesk/models"
 
-// PolicyStatement is what Kactoily's privacy policy says about its
-// processing, as GDPR Art. 15 asks an access answer to state.
+// PolicyStatement is what the organization's privacy policy says about its
+// processing, as GDPR Art. 15 asks an access answer to state; the
+// organization file's statements (Facts.Statements).
 type PolicyStatement struct {
-	Purposes   []string
-	Categories []string
-	Recipients []string
-	Retention  []string
-	Sources    []string
+	Purposes   []string `yaml:"purposes"`
+	Categories []string `yaml:"categories"`
+	Recipients []string `yaml:"recipients"`
+	Retention  []string `yaml:"retention"`
+	Sources    []string `yaml:"sources"`
 	// AutomatedDecisions says whether decisions about the person are made
 	// by automated means alone, profiling included, and if so the logic
 	// and its consequences (GDPR Art. 15(1)(h), Art. 22).
-	AutomatedDecisions []string
+	AutomatedDecisions []string `yaml:"automated_decisions"`
 	// Transfers names the recipients outside the European Economic Area
 	// and the safeguards the transfers rely on (GDPR Art. 15(2), Art. 46).
-	Transfers []string
-}
-
-// Policy is drawn from shared/seed/privacy-policy.txt.
-var Policy = PolicyStatement{
-	Purposes: []string{
-		"Set up and authenticate your account",
-		"Facilitate your purchases and carry out our contracts with you",
-		"Register your products and administer warranties",
-		"Assist you with customer support",
-		"Send you marketing only if you opted in",
-		"Administer, secure and improve the website and our products",
-		"Measure advertising and deliver personalized advertising",
-	},
-	Categories: []string{
-		"Contact: name, email address, phone number",
-		"Address: shipping and billing addresses",
-		"Purchase: orders, order lines, payment references (never card numbers: PayPal holds them)",
-		"Device: product registrations, serial numbers, warranties",
-		"Support: tickets, messages and attachment details",
-		"Usage: IP address, browser, pages visited, times, cookie choices",
-	},
-	Recipients: []string{
-		"Payment processor (PayPal), to take payment",
-		"Delivery partners, to deliver your orders",
-		"Advertising networks, to measure and personalize advertising (unless you opt out)",
-		"Analytics providers, to understand how the website is used (unless you opt out)",
-	},
-	Retention: []string{
-		"We keep personal information only as long as needed for the purposes above or as the law requires, then remove or anonymize it",
-		"Orders are kept for the legal accounting period (7 years), anonymized when you ask us to delete your data",
-		"Active paid extended warranties are kept, anonymized, until they end",
-		"Visit and device records are deleted when you ask us to delete your data",
-	},
-	Sources: []string{
-		"You: when you register, order, register a product, or contact support",
-		"Your browser and device, automatically, when you visit the website",
-		"Our service providers: payment, delivery, advertising and analytics partners",
-	},
-	AutomatedDecisions: []string{
-		"We make no decision about you based solely on automated processing, profiling included, that has legal or similarly significant effects on you (GDPR Art. 22). Requests to see or delete your data are reviewed and approved by a person.",
-		"Personalized advertising uses the pages you visit and the products you view to choose which of our ads you see; it affects nothing else, and you can opt out of it at any time.",
-	},
-	Transfers: []string{
-		"Our payment processor (PayPal) and our advertising and analytics providers may process your data in the United States, outside the European Economic Area.",
-		"These transfers rely on the European Commission's adequacy decision for the EU–US Data Privacy Framework, for recipients certified under it, and otherwise on the Commission's Standard Contractual Clauses (GDPR Art. 46(2)(c)), with encryption in transit.",
-	},
+	Transfers []string `yaml:"transfers"`
 }
 
 // Right is a request the privacy center takes and Privacy Desk carries out.

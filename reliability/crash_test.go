@@ -21,7 +21,7 @@ import (
 // crashJobTimeout is the job timeout the crash test runs the server with,
 // so River takes a job left running by a killed process to be dead within
 // seconds (JobTimeout plus a fifth) instead of minutes.
-const crashJobTimeout = "10s"
+const crashJobTimeout = 10 * time.Second
 
 // A trial kills the server at a random moment, or a random moment after
 // something starts: collecting records (just verified), building an export
@@ -61,7 +61,7 @@ func TestCrashRecoveryKillNineLosesNothingAndDoesNothingTwice(t *testing.T) {
 		mail := smtptest.Start(t)
 		srv := newServer(t, "privacydesk", settings{
 			DBURL: testdb.URL(t, dialect), DataDir: t.TempDir(), SMTPURL: mail.URL(), Demo: true,
-			Env: map[string]string{"PRIVACYDESK_JOB_TIMEOUT": crashJobTimeout},
+			JobTimeout: crashJobTimeout,
 		})
 		srv.Start()
 		db := openDB(t, srv.cfg.DBURL)

@@ -47,8 +47,10 @@ type build struct {
 	err  error
 }
 
-// binary returns cmd/privacydesk built with the race detector if the tests
-// have it and race is true.
+// binary returns cmd/privacydesk's test binary, built with the race
+// detector if the tests have it and race is true. Started with
+// programArgs, it is the privacydesk program run with test timings, which
+// the real binary does not offer as settings.
 func binary(t *testing.T, race bool) string {
 	t.Helper()
 	if testing.Short() {
@@ -58,15 +60,15 @@ func binary(t *testing.T, race bool) string {
 	b := builds[race]
 	b.once.Do(func() {
 		b.path = filepath.Join(binDir, "privacydesk")
-		args := []string{"build", "-o", b.path}
+		args := []string{"test", "-c", "-o", b.path}
 		if race {
 			b.path += "-race"
-			args = []string{"build", "-race", "-o", b.path}
+			args = []string{"test", "-c", "-race", "-o", b.path}
 		}
 		args = append(args, "github.com/kactoily/privacydesk/cmd/privacydesk")
 		out, err := exec.Command(goTool(), args...).CombinedOutput()
 		if err != nil {
-			b.err = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go test -c: %v\n%s", err, out)
 		}
 	})
 	if b.err != nil {
@@ -126,6 +128,20 @@ type settings struct {
 	Demo    bool
 	NoRace  bool              // run the binary built without the race detector
 	Env     map[string]string // more PRIVACYDESK_* variables
+	// JobTimeout is how long a job may run (0: the program's default); a
+	// killed process's jobs are run again a fifth later.
+	JobTimeout time.Duration
+}
+
+// programArgs are the arguments that run the test binary as the privacydesk
+// command args, with the test timings of s: idle workers look for jobs
+// every 50 ms.
+func (s *server) programArgs(args ...string) []string {
+	pre := []string{"as-privacydesk", "--job-poll", "50ms"}
+	if s.cfg.JobTimeout > 0 {
+		pre = append(pre, "--job-timeout", s.cfg.JobTimeout.String())
+	}
+	return append(append(pre, "--"), args...)
 }
 
 // server is one `privacydesk serve` process that can be killed and started
@@ -173,7 +189,6 @@ func (s *server) environ() []string {
 		"PRIVACYDESK_DATA_DIR":      s.cfg.DataDir,
 		"PRIVACYDESK_SMTP_URL":      s.cfg.SMTPURL,
 		"PRIVACYDESK_SUPPORT_EMAIL": supportEmail,
-		"PRIVACYDESK_JOB_POLL":      "50ms",
 		"PRIVACYDESK_METRICS_ADDR":  "127.0.0.1:0", // several instances run on one machine
 	}
 	for k, v := range s.cfg.Env {
@@ -192,7 +207,7 @@ const supportEmail = "privacy-team@kactoily.example"
 // command runs another privacydesk command (migrate, audit verify) with
 // the server's settings and returns its output.
 func (s *server) command(args ...string) (string, error) {
-	cmd := exec.Command(binary(s.t, !s.cfg.NoRace), args...)
+	cmd := exec.Command(binary(s.t, !s.cfg.NoRace), s.programArgs(args...)...)
 	cmd.Env = s.environ()
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -220,7 +235,7 @@ func (s *server) Start() {
 	s.runs++
 	fmt.Fprintf(s.Logs, "--- %s run %d\n", s.name, s.runs)
 	from := s.Out.Len()
-	s.cmd = exec.Command(binary(s.t, !s.cfg.NoRace), args...)
+	s.cmd = exec.Command(binary(s.t, !s.cfg.NoRace), s.programArgs(args...)...)
 	s.cmd.Env = s.environ()
 	s.cmd.Stdout, s.cmd.Stderr = s.Out, s.Logs
 	if err := s.cmd.Start(); err != nil {

@@ -26,6 +26,9 @@ type AccountSource struct{}
 // Name returns "account".
 func (*AccountSource) Name() string { return SourceAccount }
 
+// Label returns "Your account".
+func (*AccountSource) Label() string { return "Your account" }
+
 var (
 	customerPolicy = policy{
 		"Set up and authenticate your account on the website; communicate with you about your orders and our products.",

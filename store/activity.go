@@ -22,6 +22,9 @@ type ActivitySource struct{}
 // Name returns "activity".
 func (*ActivitySource) Name() string { return SourceActivity }
 
+// Label returns "Your visits to our website".
+func (*ActivitySource) Label() string { return "Your visits to our website" }
+
 var activityPolicy = policy{
 	"Administer, secure and improve the website (troubleshooting, statistics); help you navigate it; " +
 		"measure advertising and personalize it if you allowed it.",

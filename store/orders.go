@@ -29,6 +29,9 @@ type OrdersSource struct {
 // Name returns "orders".
 func (*OrdersSource) Name() string { return SourceOrders }
 
+// Label returns "Your orders".
+func (*OrdersSource) Label() string { return "Your orders" }
+
 // Years is how long orders are kept for the accounts (7 unless set).
 func (o *OrdersSource) Years() int {
 	if o.AccountingYears > 0 {

@@ -25,6 +25,8 @@ type Source interface {
 	// Name is the source's stable name: account, orders, warranty, support
 	// or activity.
 	Name() string
+	// Label is the source's title for the customer, such as "Your account".
+	Label() string
 	// Collect calls emit with every record of the subject, page by page,
 	// and returns how many records of each kind it emitted. Records of one
 	// kind always carry the same fields in the same order (a CSV header can

@@ -38,6 +38,9 @@ const AgentPlaceholder = "Kactoily support"
 // Name returns "support".
 func (*SupportSource) Name() string { return SourceSupport }
 
+// Label returns "Your conversations with customer support".
+func (*SupportSource) Label() string { return "Your conversations with customer support" }
+
 var supportPolicy = policy{
 	"Assist you with customer support, returns and warranty claims.",
 	"Until you ask us to delete it; then messages and attachments are deleted and only anonymous ticket metadata (status, channel, dates) is kept.",

@@ -22,6 +22,9 @@ type WarrantySource struct{}
 // Name returns "warranty".
 func (*WarrantySource) Name() string { return SourceWarranty }
 
+// Label returns "Your products and warranties".
+func (*WarrantySource) Label() string { return "Your products and warranties" }
+
 var (
 	registrationPolicy = policy{
 		"Register your product in our product database; provide the products and services you request and inform you about the products you use (new features, bug fixes, upgrades).",

@@ -209,7 +209,7 @@ type EmailData struct {
 // composeEmail renders an outbox email, minting the tokens its links need.
 func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Message, error) {
 	d := EmailData{
-		Store: s.Settings.StoreName, BaseURL: s.Settings.BaseURL,
+		Store: s.Settings.Org.Name, BaseURL: s.Settings.BaseURL,
 		ResendURL: s.Settings.BaseURL + "/requests/resend", NewURL: s.Settings.BaseURL + "/requests/new",
 		LinkHours: int(VerifyLinkLife.Hours()), ResponseDs: ResponseDays,
 	}

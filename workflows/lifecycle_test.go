@@ -19,7 +19,7 @@ import (
 	"github.com/kactoily/privacydesk/workflows"
 )
 
-// designLifecycle is the lifecycle of DESIGN.md, written out here rather
+// designLifecycle is the lifecycle of docs/design.md, written out here rather
 // than copied from the code: pending_verification → verified → in_progress
 // (records collected) → awaiting_approval → fulfilling → completed; denied
 // by staff with a reason while a request is being worked; cancelled by the

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 )
 
@@ -23,9 +24,13 @@ type Settings struct {
 	BaseURL      string // absolute, no trailing slash; links in emails start with it
 	MailFrom     string
 	SupportEmail string // new verified requests are announced here; empty: not sent
-	StoreName    string
-	DataDir      string       // exports are written under DataDir/exports
-	ThirdParties []ThirdParty // told of completed deletions and opt-outs
+	// Org is the organization's facts: its name in emails and exports, the
+	// Art. 15 statements of every export (nil: org.Default(), Kactoily's).
+	Org     *org.Facts
+	DataDir string // exports are written under DataDir/exports
+	// ThirdParties are told of completed deletions and opt-outs (serve
+	// passes the organization file's, unless PRIVACYDESK_THIRD_PARTIES is set).
+	ThirdParties []org.ThirdParty
 	// RequestRetention is how long a closed request keeps the requester's
 	// personal data (zero: DefaultRequestRetention).
 	RequestRetention Retention
@@ -106,8 +111,8 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics(nil)
 	}
-	if s.Settings.StoreName == "" {
-		s.Settings.StoreName = "Kactoily"
+	if s.Settings.Org == nil {
+		s.Settings.Org = org.Default()
 	}
 	salt := make([]byte, 32)
 	_, _ = rand.Read(salt)

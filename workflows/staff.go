@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -52,7 +53,7 @@ func (s *Service) AddStaff(ctx context.Context, in NewStaff) (*models.StaffUser,
 		return nil, &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 	}
 	now := s.now()
-	u := &models.StaffUser{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: HashPassword(in.Password),
+	u := &models.StaffUser{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: password.Hash(in.Password),
 		CreatedAt: now, UpdatedAt: now}
 	err := s.DB.DB.WithContext(ctx).Create(u).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -74,7 +75,7 @@ func (s *Service) AddStaff(ctx context.Context, in NewStaff) (*models.StaffUser,
 // password or the lock was the reason. A hash made with older argon2id
 // parameters is replaced on success.
 // Errors: EUnauthorized; EUnavailable when too many sign-ins are waiting.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (*models.StaffUser, error) {
+func (s *Service) Authenticate(ctx context.Context, email, given string) (*models.StaffUser, error) {
 	release, err := s.signIns.enter(ctx)
 	if err != nil {
 		return nil, err
@@ -84,7 +85,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 	// Every account's email is valid; looking up an invalid one (a NUL, say)
 	// would only make PostgreSQL fail the query.
 	if !ValidEmail(email) {
-		CheckPassword(dummyHash(), password)
+		password.Check(dummyHash(), given)
 		return nil, errBadLogin
 	}
 	now := s.now()
@@ -93,7 +94,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 		if at != nil {
 			s.Log.Warn("staff account locked after failed sign-ins", "staff_id", at.ID)
 		}
-		CheckPassword(dummyHash(), password)
+		password.Check(dummyHash(), given)
 		return nil, errBadLogin
 	}
 	if err != nil {
@@ -102,7 +103,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 	// The attempt is counted; its outcome is recorded even if the client
 	// has gone away meanwhile.
 	dctx := context.WithoutCancel(ctx)
-	if !CheckPassword(at.PasswordHash, password) {
+	if !password.Check(at.PasswordHash, given) {
 		locked, err := models.FailSignIn(dctx, s.DB.DB, at.ID, maxFailures, now.Add(lockFor))
 		if err != nil {
 			return nil, err
@@ -113,8 +114,8 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 		return nil, errBadLogin
 	}
 	newHash := ""
-	if NeedsRehash(at.PasswordHash) {
-		newHash = HashPassword(password)
+	if password.NeedsRehash(at.PasswordHash) {
+		newHash = password.Hash(given)
 	}
 	if err := models.SucceedSignIn(dctx, s.DB.DB, at.ID, at.Counted, now, newHash); err != nil {
 		return nil, err
@@ -189,8 +190,8 @@ func (s *Service) ResetStaffPassword(ctx context.Context, actor *models.StaffUse
 	if err := s.checkStaffAdmin(actor, id, "reset your own password here"); err != nil {
 		return "", nil, err
 	}
-	password := GeneratePassword()
-	hash := HashPassword(password)
+	pw := password.Generate()
+	hash := password.Hash(pw)
 	var u *models.StaffUser
 	var ended int64
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -208,7 +209,7 @@ func (s *Service) ResetStaffPassword(ctx context.Context, actor *models.StaffUse
 		return "", nil, err
 	}
 	s.Log.Info("staff password reset", "staff_id", id, "by", actor.ID, "sessions_ended", ended)
-	return password, u, nil
+	return pw, u, nil
 }
 
 func (s *Service) checkStaffAdmin(actor *models.StaffUser, id int64, what string) error {

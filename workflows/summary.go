@@ -162,7 +162,7 @@ func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*Dele
 	// this email is composed; every recipient concerned with deletions is
 	// told, so the list is the configured one, not the notices written so far.
 	for _, tp := range s.Settings.ThirdParties {
-		if ok, _ := tp.concerns(models.TypeDeletion, nil); ok {
+		if ok, _ := tp.Concerns(models.TypeDeletion, nil); ok {
 			sum.Partners = append(sum.Partners, tp.Name)
 		}
 	}

@@ -12,38 +12,16 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 )
 
-// ThirdParty is a recipient of customers' data that must be told of a
-// deletion or opt-out (GDPR Art. 19, CCPA deletion and opt-out notices).
-type ThirdParty struct {
-	Name  string
-	Email string
-	Types []string // request types it must hear about: deletion, opt_out
-	// Scopes are the opt-out scopes it is concerned with; empty means all.
-	// It hears of an opt-out only for these, and only of these.
-	Scopes []string
-	Holds  string // what it holds from us, named in its notices
-}
-
-// DefaultThirdParties are the kinds of recipient the privacy policy names.
-var DefaultThirdParties = []ThirdParty{
-	{Name: "PayPal (payment processor)", Email: "privacy-requests@paypal.example", Types: []string{models.TypeDeletion},
-		Holds: "payment references for the customer's orders"},
-	{Name: "ParcelGo (delivery partner)", Email: "dpo@parcelgo.example", Types: []string{models.TypeDeletion},
-		Holds: "delivery names, addresses and phone numbers for the customer's orders"},
-	{Name: "AdReach (advertising network)", Email: "privacy@adreach.example", Types: []string{models.TypeDeletion, models.TypeOptOut},
-		Scopes: []string{models.ScopeSaleSharing}, Holds: "advertising identifiers and audience data for personalized advertising"},
-	{Name: "MetricsHub (analytics provider)", Email: "privacy@metricshub.example", Types: []string{models.TypeDeletion, models.TypeOptOut},
-		Scopes: []string{models.ScopeAnalytics}, Holds: "website visit and device data from analytics cookies"},
-}
-
-// ParseThirdParties reads "Name|email|types[|what they hold];…". A type is
-// deletion, opt_out (every opt-out scope) or an opt-out scope
-// (marketing_email, sale_sharing, analytics: opt-outs of that scope only).
-func ParseThirdParties(s string) ([]ThirdParty, error) {
-	var out []ThirdParty
+// ParseThirdParties reads "Name|email|types[|what they hold];…" (the
+// PRIVACYDESK_THIRD_PARTIES setting). A type is deletion, opt_out (every
+// opt-out scope) or an opt-out scope (marketing_email, sale_sharing,
+// analytics: opt-outs of that scope only), as org.NoticeKinds reads them.
+func ParseThirdParties(s string) ([]org.ThirdParty, error) {
+	var out []org.ThirdParty
 	for _, entry := range strings.Split(s, ";") {
 		if strings.TrimSpace(entry) == "" {
 			continue
@@ -52,56 +30,21 @@ func ParseThirdParties(s string) ([]ThirdParty, error) {
 		if len(parts) != 3 && len(parts) != 4 {
 			return nil, fmt.Errorf("third party %q: write Name|email|types or Name|email|types|what they hold", entry)
 		}
-		tp := ThirdParty{Name: strings.TrimSpace(parts[0]), Email: models.NormalizeEmail(parts[1])}
+		tp := org.ThirdParty{Name: strings.TrimSpace(parts[0]), Email: models.NormalizeEmail(parts[1])}
 		if len(parts) == 4 {
 			tp.Holds = strings.TrimSpace(parts[3])
 		}
 		if tp.Name == "" || !ValidEmail(tp.Email) {
 			return nil, fmt.Errorf("third party %q: needs a name and a valid email", entry)
 		}
-		allScopes := false
-		for _, t := range strings.Split(parts[2], ",") {
-			t = strings.TrimSpace(t)
-			switch {
-			case t == models.TypeDeletion:
-			case t == models.TypeOptOut:
-				allScopes = true
-			case slices.Contains(models.OptOutScopes, t):
-				tp.Scopes = append(tp.Scopes, t)
-				t = models.TypeOptOut
-			default:
-				return nil, fmt.Errorf("third party %q: types are deletion, opt_out and the opt-out scopes %s (got %q)",
-					entry, strings.Join(models.OptOutScopes, ", "), t)
-			}
-			if !slices.Contains(tp.Types, t) {
-				tp.Types = append(tp.Types, t)
-			}
+		types, scopes, err := org.NoticeKinds(strings.Split(parts[2], ","))
+		if err != nil {
+			return nil, fmt.Errorf("third party %q: %w", entry, err)
 		}
-		if allScopes {
-			tp.Scopes = nil
-		}
+		tp.Types, tp.Scopes = types, scopes
 		out = append(out, tp)
 	}
 	return out, nil
-}
-
-// concerns returns what tp must hear of a notice: for a deletion, whether
-// it hears of deletions; for an opt-out, the scopes among scopes it is
-// concerned with (none: it is not told).
-func (tp ThirdParty) concerns(reason string, scopes []string) (bool, []string) {
-	if !slices.Contains(tp.Types, reason) {
-		return false, nil
-	}
-	if reason != models.TypeOptOut {
-		return true, nil
-	}
-	var mine []string
-	for _, sc := range scopes {
-		if len(tp.Scopes) == 0 || slices.Contains(tp.Scopes, sc) {
-			mine = append(mine, sc)
-		}
-	}
-	return len(mine) > 0, mine
 }
 
 // NotifyThirdPartiesArgs is the job that tells the third parties of one
@@ -166,7 +109,7 @@ func (s *Service) notifyThirdParties(ctx context.Context, a NotifyThirdPartiesAr
 			return err
 		}
 		for _, tp := range s.Settings.ThirdParties {
-			ok, scopes := tp.concerns(a.Reason, a.Scopes)
+			ok, scopes := tp.Concerns(a.Reason, a.Scopes)
 			if !ok || slices.Contains(told, tp.Name) {
 				continue
 			}

@@ -8,7 +8,7 @@ import (
 	"io"
 	"sort"
 
-	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/templates"
@@ -26,7 +26,7 @@ func agentsCommand(ctx context.Context, args []string, getenv func(string) strin
 	}
 	var in workflows.NewAgent
 	var hosts string
-	cfg, err := app.LoadConfig("agents add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, err := config.LoadConfig("agents add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&in.ID, "id", "", "the agent's id in the DRP directory (required)")
 		fs.StringVar(&in.Name, "name", "", "the agent's name staff and customers see (required)")
 		fs.StringVar(&in.VerifyKey, "verify-key", "", "the agent's Ed25519 verify key in base64, from the DRP directory (required)")

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -17,7 +17,7 @@ import (
 // when either does not hold.
 func auditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var pinText string
-	cfg, err := app.LoadConfig("audit verify", args, getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, err := config.LoadConfig("audit verify", args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&pinText, "anchor", "", "a head COUNT:HASH printed earlier and kept outside the database; checked too")
 	})
 	if err != nil {
@@ -64,7 +64,7 @@ func auditVerify(ctx context.Context, args []string, getenv func(string) string,
 // auditAnchor signs the chain's head now and prints it, so it can be kept
 // outside the database and given to `audit verify --anchor` later.
 func auditAnchor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("audit anchor", args, getenv, stderr, nil)
+	cfg, err := config.LoadConfig("audit anchor", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -67,22 +67,27 @@ func bootWith(t *testing.T, dbURL string, smtp *smtptest.Server, extraArgs ...st
 		"PRIVACYDESK_DATABASE_URL":  dbURL,
 		"PRIVACYDESK_SMTP_URL":      smtp.URL(),
 		"PRIVACYDESK_SUPPORT_EMAIL": "privacy-team@kactoily.example",
-		"PRIVACYDESK_JOB_POLL":      "50ms",
 	}
 	in := startServer(t, env, extraArgs...)
 	in.Mail = smtp
 	return in
 }
 
+// testOptions are the options every server a test starts runs with: idle
+// workers look for jobs every 50 ms, so a test sees a job done soon after
+// it is queued.
+func testOptions() options { return options{JobPoll: 50 * time.Millisecond} }
+
 // startServer runs `privacydesk serve` on a free port with env as its whole
-// environment, waits until it listens, and stops it when the test ends.
+// environment and testOptions, waits until it listens, and stops it when
+// the test ends.
 func startServer(t *testing.T, env map[string]string, extraArgs ...string) *instance {
 	t.Helper()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, extraArgs...)
-	go func() { done <- run(ctx, args, envFunc(env), stdout, stderr) }()
+	go func() { done <- runWith(ctx, args, envFunc(env), stdout, stderr, testOptions()) }()
 	var addr string
 	deadline := time.Now().Add(60 * time.Second)
 	for addr == "" {

@@ -24,7 +24,6 @@ func bootWithoutSMTP(t *testing.T, dialect string, extraArgs ...string) *instanc
 		"PRIVACYDESK_DATA_DIR":      filepath.Join(t.TempDir(), "data"),
 		"PRIVACYDESK_DATABASE_URL":  dbURL,
 		"PRIVACYDESK_SUPPORT_EMAIL": "privacy-team@kactoily.example",
-		"PRIVACYDESK_JOB_POLL":      "50ms",
 	}
 	return startServer(t, env, extraArgs...)
 }

@@ -10,17 +10,24 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
-func main() {
+func main() { os.Exit(program(os.Args[1:], options{})) }
+
+// program runs the command in args as the process: stopped by SIGINT or
+// SIGTERM, with the process's environment and output. It returns the exit
+// status.
+func program(args []string, o options) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := runWith(ctx, args, os.Getenv, os.Stdout, os.Stderr, o); err != nil {
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "privacydesk:", err)
 		}
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 var errUsage = errors.New("usage")
@@ -43,16 +50,33 @@ Every flag has a PRIVACYDESK_* environment variable; run a command with -h to li
 // stdin is read by `staff add --password-stdin`; tests replace it.
 var stdin io.Reader = os.Stdin
 
+// options are what only tests set, directly, and no setting offers: shorter
+// timings, so a test need not wait as long as an operator's instance would.
+// The zero value is what the program runs with.
+type options struct {
+	// JobPoll is how often idle workers look for new jobs (0: the workers'
+	// default, a second).
+	JobPoll time.Duration
+	// JobTimeout is how long a job may run (0: the workers' default, 5
+	// minutes); the jobs of a killed process are run again a fifth later.
+	JobTimeout time.Duration
+}
+
 // run is the whole program, so tests can boot it with their own arguments,
 // environment and output.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, getenv, stdout, stderr, options{})
+}
+
+// runWith is run with the test options o.
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, o options) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], getenv, stdout, stderr)
+		return serve(ctx, args[1:], getenv, stdout, stderr, o)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "staff":

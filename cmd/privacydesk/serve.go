@@ -16,24 +16,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
-// policyText is the privacy policy the site shows; the store's copy lives
-// beside the code in shared/seed and is embedded in templates/static.
-func policyText() string {
-	b, err := templates.FS.ReadFile("static/privacy-policy.txt")
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
 // openDatabases opens (and migrates, if asked) the app database and the store's.
-func openDatabases(ctx context.Context, cfg app.Config, log *slog.Logger, migrate bool) (db, store *models.DB, err error) {
+func openDatabases(ctx context.Context, cfg config.Config, log *slog.Logger, migrate bool) (db, store *models.DB, err error) {
 	db, err = models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{Logger: log})
 	if err != nil {
 		return nil, nil, err
@@ -70,10 +62,14 @@ func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("serve", args, getenv, stderr, nil)
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, o options) error {
+	cfg, err := config.LoadConfig("serve", args, getenv, stderr, nil)
 	if err != nil {
 		return err
+	}
+	facts, err := org.Load(cfg.Org)
+	if err != nil {
+		return fmt.Errorf("PRIVACYDESK_ORG: %w", err)
 	}
 	log := newLogger(stderr)
 	db, store, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
@@ -101,7 +97,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	thirdParties, _ := cfg.ThirdPartyList() // checked by LoadConfig
+	thirdParties := facts.ThirdParties
+	if strings.TrimSpace(cfg.ThirdParties) != "" { // the setting replaces the organization file's list
+		thirdParties, _ = cfg.ThirdPartyList() // checked by LoadConfig
+	}
 	trustedProxies, _ := cfg.TrustedProxyList()
 	mailer, err := newMailer(cfg, log)
 	if err != nil {
@@ -114,9 +113,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	drp, _ := cfg.DRP() // checked by LoadConfig
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail,
+		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail, Org: facts,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention(), DRP: drp},
-		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: pollInterval(getenv), Timeout: jobTimeout(getenv)},
+		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: o.JobPoll, Timeout: o.JobTimeout},
 	})
 	if err != nil {
 		return err
@@ -129,7 +128,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sessions := sessionStore(db)
 	defer sessions.stop()
 	srv, err := app.NewServer(app.Options{
-		Service: svc, Logger: log, Registry: reg, Policy: policyText(), HTTPS: strings.HasPrefix(baseURL, "https://"),
+		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc,
+		Logger: log, Registry: reg, Org: facts, HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
 		DRP: svc,
 	})
@@ -189,9 +189,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return err
 }
 
-func mailDir(cfg app.Config) string { return filepath.Join(cfg.DataDir, "mail") }
+func mailDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "mail") }
 
-func newMailer(cfg app.Config, log *slog.Logger) (mail.Mailer, error) {
+func newMailer(cfg config.Config, log *slog.Logger) (mail.Mailer, error) {
 	if cfg.SMTPURL == "" {
 		return &mail.FileMailer{Dir: mailDir(cfg), Log: log}, nil
 	}
@@ -201,23 +201,6 @@ func newMailer(cfg app.Config, log *slog.Logger) (mail.Mailer, error) {
 	}
 	log.Info("sending email through SMTP", "server", s.Redacted())
 	return mail.NewSMTPMailer(s, nil), nil
-}
-
-// pollInterval lets tests make idle workers look for jobs more often.
-func pollInterval(getenv func(string) string) time.Duration {
-	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_POLL")); err == nil && d > 0 {
-		return d
-	}
-	return 0
-}
-
-// jobTimeout lets tests shorten how long a job may run, and so how soon the
-// jobs of a killed process are run again (a fifth later).
-func jobTimeout(getenv func(string) string) time.Duration {
-	if d, err := time.ParseDuration(getenv("PRIVACYDESK_JOB_TIMEOUT")); err == nil && d > 0 {
-		return d
-	}
-	return 0
 }
 
 // readiness checks the database answers, the schema is current and the
@@ -241,7 +224,7 @@ func readiness(db *models.DB, svc *workflows.Service, workers bool) app.Readines
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := app.LoadConfig("migrate", args, getenv, stderr, nil)
+	cfg, err := config.LoadConfig("migrate", args, getenv, stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,9 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
-	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/demo"
+	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/templates"
@@ -52,7 +53,7 @@ func seedDemo(ctx context.Context, svc *workflows.Service, store *models.DB, std
 		{Email: "admin@kactoily.example", Name: "Dana Admin", Role: models.RoleAdmin},
 		{Email: "agent@kactoily.example", Name: "Sam Agent", Role: models.RoleAgent},
 	} {
-		s.Password = workflows.GeneratePassword()
+		s.Password = password.Generate()
 		if _, err := svc.AddStaff(ctx, s); err != nil {
 			return fmt.Errorf("create demo staff: %w", err)
 		}
@@ -69,7 +70,7 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	var email, name, role string
 	var fromStdin bool
-	cfg, err := app.LoadConfig("staff add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
+	cfg, err := config.LoadConfig("staff add", args[1:], getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the staff member's email (required)")
 		fs.StringVar(&name, "name", "", "the staff member's name (required)")
 		fs.StringVar(&role, "role", models.RoleAgent, "agent or admin")
@@ -78,13 +79,13 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	password := workflows.GeneratePassword()
+	pw := password.Generate()
 	if fromStdin {
 		line, err := bufio.NewReader(stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read password: %w", err)
 		}
-		password = strings.TrimRight(line, "\r\n")
+		pw = strings.TrimRight(line, "\r\n")
 	}
 	log := newLogger(stderr)
 	db, _, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
@@ -100,7 +101,7 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	u, err := svc.AddStaff(ctx, workflows.NewStaff{Email: email, Name: name, Role: role, Password: password})
+	u, err := svc.AddStaff(ctx, workflows.NewStaff{Email: email, Name: name, Role: role, Password: pw})
 	if err != nil {
 		if f := models.ErrorFields(err); len(f) > 0 {
 			for k, v := range f {
@@ -111,7 +112,7 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 	}
 	fmt.Fprintf(stdout, "added %s %s (%s)\n", u.Role, u.Email, u.Name)
 	if !fromStdin {
-		fmt.Fprintf(stdout, "password (shown once): %s\n", password)
+		fmt.Fprintf(stdout, "password (shown once): %s\n", pw)
 	}
 	return nil
 }

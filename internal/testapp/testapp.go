@@ -21,10 +21,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/internal/password"
 	"github.com/kactoily/privacydesk/internal/smtptest"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
@@ -82,6 +84,10 @@ type Options struct {
 	SignInWait time.Duration
 	// TrustedProxies are passed to the server (nil: none).
 	TrustedProxies []string
+	// Org is the organization's facts, as serve loads them from PRIVACYDESK_ORG:
+	// its name, policy, statements and third parties (nil: Kactoily's
+	// built-in ones, with a one-line policy text).
+	Org *org.Facts
 	// DRP configures the Data Rights Protocol endpoint (zero: off).
 	DRP workflows.DRPSettings
 }
@@ -117,9 +123,15 @@ func New(t testing.TB, dialect string, o Options) *App {
 	a := &App{DB: db, Mail: srv, Clock: clock}
 	a.HTTP = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + a.HTTP.Listener.Addr().String()
+	policy, facts := "Privacy Policy\n\nWe keep your data safe.", o.Org
+	if facts == nil {
+		facts = org.Default()
+	} else {
+		policy = "" // the organization file's
+	}
 	a.Svc, err = workflows.NewService(context.Background(), workflows.Deps{
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), ThirdParties: workflows.DefaultThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support, DRP: o.DRP},
+		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), Org: facts, ThirdParties: facts.ThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support, DRP: o.DRP},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
 		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce, SignInWait: o.SignInWait,
 	})
@@ -130,8 +142,10 @@ func New(t testing.TB, dialect string, o Options) *App {
 	if o.DBSessions {
 		sessions = sessionStore(t, db)
 	}
-	s, err := app.NewServer(app.Options{Service: a.Svc, Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
-		Policy: "Privacy Policy\n\nWe keep your data safe.", TrustedProxies: o.TrustedProxies, DRP: a.Svc})
+	s, err := app.NewServer(app.Options{
+		Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc,
+		Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
+		Org: facts, Policy: policy, TrustedProxies: o.TrustedProxies, DRP: a.Svc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +189,7 @@ func (a *App) NewClient() *http.Client {
 // AddStaff creates a staff account with a generated password and returns the password.
 func (a *App) AddStaff(t testing.TB, email, name, role string) string {
 	t.Helper()
-	pw := workflows.GeneratePassword()
+	pw := password.Generate()
 	if _, err := a.Svc.AddStaff(context.Background(), workflows.NewStaff{Email: email, Name: name, Role: role, Password: pw}); err != nil {
 		t.Fatalf("add staff %s: %v", email, err)
 	}

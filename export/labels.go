@@ -1,4 +1,4 @@
-package workflows
+package export
 
 import (
 	"strings"
@@ -108,20 +108,12 @@ func specColumns(spec kindSpec, rec store.Record) []column {
 	return cols
 }
 
-// sourceTitles name the parts of the store for the customer.
-var sourceTitles = map[string]string{
-	store.SourceAccount:  "Your account",
-	store.SourceOrders:   "Your orders",
-	store.SourceWarranty: "Your products and warranties",
-	store.SourceSupport:  "Your conversations with customer support",
-	store.SourceActivity: "Your visits to our website",
-}
-
-func sourceTitle(name string) string {
-	if t, ok := sourceTitles[name]; ok {
+// sourceTitle is the source's title for the customer, else its name in words.
+func sourceTitle(src Source) string {
+	if t := src.Label(); t != "" {
 		return t
 	}
-	return humanize(name)
+	return humanize(src.Name())
 }
 
 // valueWords are the words shown for stored codes.

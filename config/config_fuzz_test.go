@@ -1,4 +1,4 @@
-package app_test
+package config_test
 
 import (
 	"io"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/config"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -47,7 +47,7 @@ func FuzzLoadConfig(f *testing.F) {
 		for i, k := range configEnv {
 			env[k] = values[i]
 		}
-		c, err := app.LoadConfig("serve", strings.Fields(args), func(k string) string { return env[k] }, io.Discard, nil)
+		c, err := config.LoadConfig("serve", strings.Fields(args), func(k string) string { return env[k] }, io.Discard, nil)
 		if err != nil {
 			if msg := err.Error(); msg == "" || !clearConfigError(msg) {
 				t.Fatalf("unclear error %q for env %q args %q", msg, env, args)

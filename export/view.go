@@ -1,4 +1,4 @@
-package workflows
+package export
 
 import (
 	"slices"
@@ -68,11 +68,12 @@ type childItem struct {
 }
 
 // buildIndexView turns what the export collected into the page's view.
-func buildIndexView(sum exportSummary, ic *indexCollector, center string) indexView {
-	v := indexView{Store: sum.Store, Email: sum.Request.Email, RequestID: sum.Request.ID,
-		Generated: humanDate(sum.Generated), Policy: sum.Policy, Rights: org.RightsOffered(), PrivacyCenter: center}
+func buildIndexView(sum summary, ic *indexCollector) indexView {
+	f := sum.Facts
+	v := indexView{Store: f.Store, Email: sum.Email, RequestID: f.RequestID,
+		Generated: humanDate(f.Generated), Policy: f.Policy, Rights: f.Rights, PrivacyCenter: f.PrivacyCenter}
 	for _, ss := range sum.Sources {
-		sec := sectionView{Title: sourceTitle(ss.Name), Anchor: "part-" + ss.Name, JSON: "data/" + ss.Name + ".json",
+		sec := sectionView{Title: ss.Title, Anchor: "part-" + ss.Name, JSON: "data/" + ss.Name + ".json",
 			Facts: factsOf(inShownOrder(ss.Fields, ic.shelves[ss.Name]))}
 		counts := map[string]int{}
 		for _, c := range ss.Counts {

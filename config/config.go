@@ -1,4 +1,6 @@
-package app
+// Package config reads Privacy Desk's settings from PRIVACYDESK_* environment
+// variables and command-line flags, and refuses a malformed one by name.
+package config
 
 import (
 	"flag"
@@ -14,6 +16,7 @@ import (
 
 	pdmail "github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -29,7 +32,8 @@ type Config struct {
 	SMTPURL          string
 	MailFrom         string
 	SupportEmail     string
-	ThirdParties     string // Name|email|types;… (default: the kinds the policy names)
+	Org              string // the organization file (default: Kactoily's, built in)
+	ThirdParties     string // Name|email|types;… (default: the organization file's)
 	TrustedProxies   string // CIDRs or IPs, comma-separated, whose X-Forwarded-For is believed (default: none)
 	RequestRetention string // how long closed requests keep personal data, e.g. 24m (default 24 months)
 	Demo             bool
@@ -65,6 +69,7 @@ func (c *Config) settings() []setting {
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
 		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
 		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
+		{"org", "PRIVACYDESK_ORG", "the organization file: its name, contact, privacy policy, Art. 15 statements and third parties (default: Kactoily's, built in)", &c.Org, nil},
 		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out[|what they hold];… (a scope such as sale_sharing instead of opt_out: only those opt-outs; \"none\" for nobody)", &c.ThirdParties, nil},
 		{"trusted-proxies", "PRIVACYDESK_TRUSTED_PROXIES", "load balancers or proxies whose X-Forwarded-For names the client: CIDRs or IPs, comma-separated (default: none)", &c.TrustedProxies, nil},
 		{"request-retention", "PRIVACYDESK_REQUEST_RETENTION", "how long a closed request keeps the requester's personal data: 24m (months), 2y, 730d or 17520h (default 24m)", &c.RequestRetention, nil},
@@ -192,12 +197,11 @@ func (c *Config) BaseURLFor(listen net.Addr) string {
 	return "http://localhost:" + port
 }
 
-// ThirdPartyList returns the configured third-party recipients.
-func (c *Config) ThirdPartyList() ([]workflows.ThirdParty, error) {
+// ThirdPartyList returns the third-party recipients the setting names
+// (none when it is empty or "none": when empty, the organization file's apply).
+func (c *Config) ThirdPartyList() ([]org.ThirdParty, error) {
 	switch strings.TrimSpace(c.ThirdParties) {
-	case "":
-		return workflows.DefaultThirdParties, nil
-	case "none":
+	case "", "none":
 		return nil, nil
 	}
 	return workflows.ParseThirdParties(c.ThirdParties)

@@ -1,4 +1,4 @@
-package workflows
+package export
 
 import (
 	"context"
@@ -18,7 +18,7 @@ const streamBatch = 256
 // about as long in each half; overlapped, it takes little more than the
 // longer one. At most a few batches are held in memory. fn's first error
 // stops the collection and is returned; otherwise Collect's error is.
-func collectConcurrently(ctx context.Context, src store.Source, db *gorm.DB, subj store.Subject, fn func(store.Record) error) (store.Counts, error) {
+func collectConcurrently(ctx context.Context, src Source, db *gorm.DB, subj store.Subject, fn func(store.Record) error) (store.Counts, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []store.Record, 4)

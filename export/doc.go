@@ -1,0 +1,5 @@
+// Package export writes a person's access export: one ZIP holding
+// data/<source>.json and csv/<kind>.csv with every record the sources
+// find about them, and index.html, a readable page of their latest records
+// with what the organization's privacy policy says about them.
+package export
