@@ -17,7 +17,8 @@ import (
 // TestDRPTrustedVerificationDenialAndExpiryMapToDRPStates shows that a
 // business trusting agents' verification files an agent-verified email as
 // confirmed (no confirmation email), that a staff denial reaches the agent
-// as denied with DRP's reason code, and that an unconfirmed request that
+// as denied with DRP's reason code (and an extension as a new
+// expected_by with its reason), and that an unconfirmed request that
 // expires is denied for insufficient verification.
 func TestDRPTrustedVerificationDenialAndExpiryMapToDRPStates(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
@@ -51,6 +52,14 @@ func TestDRPTrustedVerificationDenialAndExpiryMapToDRPStates(t *testing.T) {
 			t.Fatalf("%d confirmation emails for an agent-verified email the business trusts", n)
 		}
 		a.AddStaff(t, "admin@kactoily.example", "Admin", models.RoleAdmin)
+		admin := staffUser(t, a, "admin@kactoily.example")
+		if _, err := a.Svc.Extend(ctx, admin, trusted, 20, "Many records to search."); err != nil {
+			t.Fatal(err)
+		}
+		want := workflows.FormatDRPTime(*reloadRequest(t, a, trusted).DueAt)
+		if st := sink.wait(t, trusted, "in_progress"); st["processing_details"] != "Extended: Many records to search." || st["expected_by"] != want {
+			t.Fatalf("extension callback: %v, want expected_by %s", st, want)
+		}
 		if _, err := a.Svc.Deny(ctx, staffUser(t, a, "admin@kactoily.example"), trusted, workflows.DenialReasons[0]); err != nil {
 			t.Fatal(err)
 		}

@@ -48,6 +48,15 @@ func (s *Service) queueAgentCallback(ctx context.Context, tx *gorm.DB, r *models
 	return s.enqueue(ctx, tx, AgentCallbackArgs{RequestID: r.ID}, nil)
 }
 
+// queueAgentUpdate enqueues a status callback for a change that moves no
+// status (an extension), when an agent filed r.
+func (s *Service) queueAgentUpdate(ctx context.Context, tx *gorm.DB, r *models.Request) error {
+	if r.Channel != models.ChannelAgent {
+		return nil
+	}
+	return s.enqueue(ctx, tx, AgentCallbackArgs{RequestID: r.ID}, nil)
+}
+
 type agentCallbackWorker struct {
 	river.WorkerDefaults[AgentCallbackArgs]
 	s *Service
