@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kactoily/privacydesk/demo"
+	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
 )
@@ -91,6 +92,33 @@ func TestDRPRejectsEveryBadMessageAsTheSpecSays(t *testing.T) {
 		// The refused setups left the agent's token working.
 		if code, _ := drpDo(t, a, http.MethodGet, "/v1/agent/"+cr.id, cr.token, nil); code != http.StatusOK {
 			t.Fatalf("token after refused setups: %d", code)
+		}
+		// A new setup ends the old token; so does a new verify key.
+		old := cr.token
+		cr.pair(t, a)
+		if code, _ := drpDo(t, a, http.MethodGet, "/v1/agent/"+cr.id, old, nil); code != http.StatusUnauthorized {
+			t.Fatalf("the token of an earlier setup: %d, want 401", code)
+		}
+		addAgent(t, a, &drpAgent{id: cr.id, key: other.key}, "agent.example")
+		if code, _ := drpDo(t, a, http.MethodGet, "/v1/agent/"+cr.id, cr.token, nil); code != http.StatusUnauthorized {
+			t.Fatalf("a token issued under the agent's old key: %d, want 401", code)
+		}
+	})
+}
+
+// TestDRPEndpointsAreOffWithoutABusinessID shows that without
+// PRIVACYDESK_DRP_BUSINESS_ID no agent can pair or file, whatever it sends.
+func TestDRPEndpointsAreOffWithoutABusinessID(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{})
+		cr := newDRPAgent(t, "CR_AA_DRP_ID_001", 0)
+		addAgent(t, a, cr, "agent.example")
+		if code, out := drpDo(t, a, http.MethodPost, "/v1/agent/"+cr.id, "", cr.sign(cr.setupMessage(t, a.Clock.Now()))); code != http.StatusNotFound || out["token"] != nil {
+			t.Fatalf("setup with the endpoint off: %d %v, want 404", code, out)
+		}
+		body := cr.sign(cr.exercise(t, a.Clock.Now(), "access", demo.AlexMorganEmail, nil))
+		if code, _ := drpDo(t, a, http.MethodPost, "/v1/data-rights-request", "any", body); code != http.StatusNotFound {
+			t.Fatalf("exercise with the endpoint off: %d, want 404", code)
 		}
 	})
 }
