@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -123,6 +126,45 @@ func TestDRPAccessJourneyEndsFulfilledAtTheAgentsCallback(t *testing.T) {
 		}
 		if ok, err := a.Svc.IsSuppressed(ctx, demo.JaneDoeNetEmail, models.ScopeSaleSharing); err != nil || !ok {
 			t.Fatalf("opt-out of sale not recorded: %v %v", ok, err)
+		}
+	})
+}
+
+// TestDRPSameMessageSentAtOnceFilesOneRequest sends one signed message
+// five times concurrently: every answer names the same request, and only
+// one exists.
+func TestDRPSameMessageSentAtOnceFilesOneRequest(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := drpApp(t, dialect)
+		cr := newDRPAgent(t, "CR_AA_DRP_ID_001", 0)
+		addAgent(t, a, cr, "agent.example")
+		cr.pair(t, a)
+		body := cr.sign(cr.exercise(t, a.Clock.Now(), "deletion", demo.AlexMorganEmail, nil))
+		ids := make(chan string, 5)
+		for range 5 {
+			go func() {
+				req, _ := http.NewRequest(http.MethodPost, a.URL()+"/v1/data-rights-request", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+cr.token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					ids <- "error: " + err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				var st map[string]any
+				_ = json.NewDecoder(resp.Body).Decode(&st)
+				id, _ := st["request_id"].(string)
+				ids <- fmt.Sprintf("%d %s", resp.StatusCode, id)
+			}()
+		}
+		first := <-ids
+		for range 4 {
+			if got := <-ids; got != first || !strings.HasPrefix(got, "200 ") {
+				t.Fatalf("answers differ: %q and %q", first, got)
+			}
+		}
+		if n := a.Count(t, &models.AgentRequest{}); n != 1 {
+			t.Fatalf("%d agent requests, want 1", n)
 		}
 	})
 }
