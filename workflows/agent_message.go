@@ -23,6 +23,7 @@ type FatalError struct{ Err error }
 
 // Error returns the wrapped error's text.
 func (e *FatalError) Error() string { return e.Err.Error() }
+
 // Unwrap returns the wrapped error, so its code and message show through.
 func (e *FatalError) Unwrap() error { return e.Err }
 
