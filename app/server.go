@@ -47,6 +47,7 @@ type Server struct {
 	sessions  *scs.SessionManager
 	now       func() time.Time
 	engine    *gin.Engine
+	drp       DRPService // nil: no Data Rights Protocol endpoints
 }
 
 // Options configure NewServer.
@@ -71,6 +72,7 @@ type Options struct {
 	// TrustedProxies are the CIDRs of the proxies whose X-Forwarded-For
 	// names the client (nil: none; the client is the connection's peer).
 	TrustedProxies []string
+	DRP            DRPService // the Data Rights Protocol endpoints (nil: none)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -95,7 +97,7 @@ func NewServer(o Options) (*Server, error) {
 	s := &Server{
 		intake: o.Intake, requester: o.Requester, accounts: o.Staff, casework: o.Casework, reports: o.Reports, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, org: o.Org, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
-		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now,
+		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -196,9 +198,11 @@ func (s *Server) routes(trustedProxies []string) error {
 	admin.POST(links.StaffPassword, s.handleStaffPasswordReset)
 	admin.GET(links.Reports, s.handleReport)
 	admin.GET(links.ReportsCSV, s.handleReportCSV)
+	s.drpAdminRoutes(admin)
 
 	e.POST(links.APIRequests, s.limitIntake(), s.handleAPICreate)
 	e.GET(links.APIRequest, s.handleAPIGet)
+	s.drpRoutes(e)
 	s.engine = e
 	return nil
 }

@@ -20,6 +20,7 @@ const queuePageSize = 50
 type queueQuery struct {
 	Status   string `form:"status"`
 	Type     string `form:"type"`
+	Channel  string `form:"channel"`
 	Assignee string `form:"assignee"`
 	Due      string `form:"due"`
 	Q        string `form:"q"`
@@ -33,11 +34,11 @@ type queueQuery struct {
 
 // Filtered reports whether anything narrows the queue from its default.
 func (q queueQuery) Filtered() bool {
-	return q.Status != "" || q.Type != "" || q.Assignee != "" || q.Due != "" || q.Q != "" || q.Hidden || q.Appeal != ""
+	return q.Status != "" || q.Type != "" || q.Channel != "" || q.Assignee != "" || q.Due != "" || q.Q != "" || q.Hidden || q.Appeal != ""
 }
 
 func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
-	f := models.QueueFilter{Status: q.Status, Type: q.Type, Assignee: q.Assignee, StaffID: me, Due: q.Due, Search: q.Q,
+	f := models.QueueFilter{Status: q.Status, Type: q.Type, Channel: q.Channel, Assignee: q.Assignee, StaffID: me, Due: q.Due, Search: q.Q,
 		Hidden: q.Hidden, Sort: q.Sort, Limit: queuePageSize, Appeal: q.Appeal == "open"}
 	allStatuses := []string{models.StatusPendingVerification, models.StatusVerified, models.StatusInProgress,
 		models.StatusAwaitingApproval, models.StatusFulfilling, models.StatusCompleted, models.StatusDenied,
@@ -46,6 +47,7 @@ func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
 	switch {
 	case q.Status != "" && !slices.Contains(allStatuses, q.Status),
 		q.Type != "" && !slices.Contains(models.RequestTypes, q.Type),
+		q.Channel != "" && !slices.Contains(models.Channels, q.Channel),
 		q.Assignee != "" && q.Assignee != "me" && q.Assignee != "unassigned",
 		q.Due != "" && q.Due != "soon" && q.Due != "overdue",
 		q.Appeal != "" && q.Appeal != "open",
@@ -142,7 +144,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 		"Statuses": []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval,
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
 			models.StatusPendingVerification, models.StatusExpired},
-		"Types": models.RequestTypes,
+		"Types": models.RequestTypes, "Channels": models.Channels,
 	}})
 }
 
@@ -216,7 +218,7 @@ func sortLink(q queueQuery, column, current string) string {
 	if current == column {
 		to = "-" + column
 	}
-	return queueLink("status", q.Status, "type", q.Type, "assignee", q.Assignee, "due", q.Due, "q", q.Q,
+	return queueLink("status", q.Status, "type", q.Type, "channel", q.Channel, "assignee", q.Assignee, "due", q.Due, "q", q.Q,
 		"hidden", map[bool]string{true: "true"}[q.Hidden], "appeal", q.Appeal, "sort", to)
 }
 

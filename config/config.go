@@ -40,6 +40,12 @@ type Config struct {
 	Demo             bool
 	AutoMigrate      bool // apply migrations at start-up; off for multi-instance rollouts
 	Workers          bool // run background jobs in this instance
+
+	DRPBusinessID    string // this business's Data Rights Protocol id (empty: no DRP endpoints)
+	DRPActions       string // supported DRP actions, comma-separated
+	DRPVerifications string // supported DRP verifications, comma-separated
+	DRPTrustAgent    bool   // trust an agent's email verification
+	DRPInternalHooks bool   // let status callbacks reach private addresses (testing only)
 }
 
 // DefaultMetricsAddr is where /metrics listens unless configured: the
@@ -72,6 +78,11 @@ func (c *Config) settings() []setting {
 		{"demo", "PRIVACYDESK_DEMO", "seed a demo store when the database is empty", nil, &c.Demo},
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
+		{"drp-business-id", "PRIVACYDESK_DRP_BUSINESS_ID", "this business's id in the Data Rights Protocol directory (default: none, the /v1 DRP endpoints are off)", &c.DRPBusinessID, nil},
+		{"drp-actions", "PRIVACYDESK_DRP_ACTIONS", "DRP actions accepted from agents, comma-separated (default access,deletion,sale:opt-out)", &c.DRPActions, nil},
+		{"drp-verifications", "PRIVACYDESK_DRP_VERIFICATIONS", "DRP verifications supported, comma-separated: email, phone_number, address (default email)", &c.DRPVerifications, nil},
+		{"drp-trust-agent-verification", "PRIVACYDESK_DRP_TRUST_AGENT_VERIFICATION", "treat an email an agent marked verified as confirmed, without emailing the person (default off)", nil, &c.DRPTrustAgent},
+		{"drp-internal-callbacks", "PRIVACYDESK_DRP_INTERNAL_CALLBACKS", "let DRP status callbacks reach loopback and private addresses (testing only; default off)", nil, &c.DRPInternalHooks},
 	}
 }
 
@@ -156,6 +167,9 @@ func (c *Config) normalize() error {
 	if _, err := workflows.ParseRetention(c.RequestRetention); err != nil {
 		return fmt.Errorf("PRIVACYDESK_REQUEST_RETENTION: %w", err)
 	}
+	if _, err := c.DRP(); err != nil {
+		return err
+	}
 	if c.SMTPURL != "" {
 		if _, err := pdmail.ParseSMTPURL(c.SMTPURL); err != nil {
 			return fmt.Errorf("PRIVACYDESK_SMTP_URL: %w", err)
@@ -232,4 +246,17 @@ func (c *Config) DatasetPaths() []string {
 		}
 	}
 	return out
+}
+
+// DRP returns the Data Rights Protocol settings.
+func (c *Config) DRP() (workflows.DRPSettings, error) {
+	d := workflows.DRPSettings{BusinessID: strings.TrimSpace(c.DRPBusinessID), TrustAgentVerification: c.DRPTrustAgent, InternalCallbacks: c.DRPInternalHooks}
+	var err error
+	if d.Actions, err = workflows.ParseDRPActions(c.DRPActions); err != nil {
+		return d, fmt.Errorf("PRIVACYDESK_DRP_ACTIONS: %w", err)
+	}
+	if d.Verifications, err = workflows.ParseDRPVerifications(c.DRPVerifications); err != nil {
+		return d, fmt.Errorf("PRIVACYDESK_DRP_VERIFICATIONS: %w", err)
+	}
+	return d, nil
 }

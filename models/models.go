@@ -9,5 +9,6 @@ func AppModels() []any {
 		&Collection{}, &Export{}, &Erasure{}, &ThirdPartyNotice{},
 		&AuditAnchor{}, &Appeal{},
 		&Correction{},
+		&Agent{}, &AgentToken{}, &AgentRequest{},
 	}
 }

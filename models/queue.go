@@ -15,6 +15,7 @@ import (
 type QueueFilter struct {
 	Status   string // one status; "" means the open queue
 	Type     string
+	Channel  string // web, api, staff or agent; "" means any
 	Assignee string // "me", "unassigned" or "" (anyone)
 	StaffID  int64  // who "me" is
 	Due      string // "soon" (≤ 7 days), "overdue", or "upto" (due by Now)
@@ -178,6 +179,9 @@ func queueFiltered(q *gorm.DB, f QueueFilter) *gorm.DB {
 	}
 	if f.Type != "" {
 		q = q.Where("r.type = ?", f.Type)
+	}
+	if f.Channel != "" {
+		q = q.Where("r.channel = ?", f.Channel)
 	}
 	switch f.Assignee {
 	case "me":

@@ -11,6 +11,7 @@ import (
 type ReportRow struct {
 	Type       string
 	Status     string
+	Channel    string
 	CreatedAt  time.Time
 	VerifiedAt *time.Time
 	DueAt      *time.Time
@@ -24,7 +25,7 @@ func ReportRows(ctx context.Context, db *gorm.DB, from, to time.Time, f func(Rep
 		ReportRow
 	}
 	return db.WithContext(ctx).Model(&Request{}).
-		Select("id, type, status, created_at, verified_at, due_at, closed_at").
+		Select("id, type, status, channel, created_at, verified_at, due_at, closed_at").
 		Where("created_at >= ? AND created_at < ?", from, to).
 		FindInBatches(&batch, 2000, func(*gorm.DB, int) error {
 			for _, r := range batch {

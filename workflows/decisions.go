@@ -234,7 +234,10 @@ func (s *Service) Extend(ctx context.Context, actor *models.StaffUser, id string
 		if err := s.audit(ctx, tx, r, actor.Email, "extend", map[string]any{"days": days, "due_at": due}); err != nil {
 			return err
 		}
-		return s.enqueueEmail(ctx, tx, r, EmailExtended, nil)
+		if err := s.enqueueEmail(ctx, tx, r, EmailExtended, nil); err != nil {
+			return err
+		}
+		return s.queueAgentUpdate(ctx, tx, r) // DRP 3.08: the agent hears of the new expected_by
 	})
 }
 

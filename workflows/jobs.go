@@ -92,6 +92,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &purgeRequestRecordsWorker{s: s})
 		river.AddWorker(workers, &anchorAuditWorker{s: s})
 		river.AddWorker(workers, &sendRequestLinksWorker{s: s})
+		river.AddWorker(workers, &agentCallbackWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval

@@ -85,6 +85,9 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 	if err := s.startJobs(ctx, tx, r, c.To); err != nil {
 		return err
 	}
+	if err := s.queueAgentCallback(ctx, tx, r, from); err != nil {
+		return err
+	}
 	for _, kind := range emailsFor(r, from, c.To) {
 		if err := s.enqueueEmail(ctx, tx, r, kind, c.Details); err != nil {
 			return err

@@ -86,6 +86,8 @@ type Detail struct {
 	Appeal *models.Appeal
 	// Erasures is what erasure did per source so far (deletions).
 	Erasures []ErasureState
+	// Agent is the authorized agent that filed it (channel agent), if any.
+	Agent *models.Agent
 }
 
 // Admins returns the active privacy admins, for handing a request over.
@@ -146,6 +148,9 @@ func (s *Service) RequestDetail(ctx context.Context, id string) (*Detail, error)
 		return nil, err
 	}
 	if d.Appeal, err = appealFor(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if d.Agent, err = agentOf(ctx, db, d.Request); err != nil {
 		return nil, err
 	}
 	cs, err := models.CollectionsFor(ctx, db, id)

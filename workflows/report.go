@@ -26,6 +26,7 @@ type Report struct {
 	From, To time.Time
 	Lines    []ReportLine
 	ByStatus map[string]int // every request filed in the period, by status
+	ByAgents int            // of those, filed by authorized agents (DRP)
 	Step     string         // the width of each bucket: day, week or month
 	Series   []ReportBucket // the period cut into buckets, in order
 	Appeals  AppealFigures  // appeals of denials filed in the period
@@ -66,6 +67,9 @@ func (s *Service) ComplianceReport(ctx context.Context, from, to time.Time) (*Re
 	now := s.now()
 	err := models.ReportRows(ctx, s.DB.DB, from, to, func(r models.ReportRow) {
 		rep.ByStatus[r.Status]++
+		if r.Channel == models.ChannelAgent {
+			rep.ByAgents++
+		}
 		l := lines[r.Type]
 		if l == nil || (r.VerifiedAt == nil && r.Type != models.TypeOptOut) {
 			return // unverified requests were never received as a request

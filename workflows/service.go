@@ -34,6 +34,7 @@ type Settings struct {
 	// RequestRetention is how long a closed request keeps the requester's
 	// personal data (zero: DefaultRequestRetention).
 	RequestRetention Retention
+	DRP              DRPSettings // the Data Rights Protocol endpoint (agent.go)
 }
 
 // Lifetimes and limits of the customer side.

@@ -38,6 +38,8 @@ Usage:
   privacydesk serve [--demo] [flags]   run the web server and background workers
   privacydesk migrate [flags]          apply database migrations and exit
   privacydesk staff add --email E --name N --role agent|admin [--password-stdin]
+  privacydesk agents add --id ID --name N --verify-key BASE64 [--callback-hosts H,…]
+                                       trust an authorized agent (Data Rights Protocol)
   privacydesk audit verify [--anchor COUNT:HASH] [flags]
                                        check the audit trail's hash chain and its newest signed anchor
   privacydesk audit anchor [flags]     sign the audit trail's head now and print it, to keep elsewhere
@@ -82,6 +84,8 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "staff":
 		return staffCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "agents":
+		return agentsCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		switch {
 		case len(args) >= 2 && args[1] == "verify":

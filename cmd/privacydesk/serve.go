@@ -114,10 +114,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	drp, _ := cfg.DRP() // checked by LoadConfig
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Datasets: datasets, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
 		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail, Org: facts,
-			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention()},
+			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention(), DRP: drp},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: o.JobPoll, Timeout: o.JobTimeout},
 	})
 	if err != nil {
@@ -134,6 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc,
 		Logger: log, Registry: reg, Org: facts, HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
+		DRP: svc,
 	})
 	if err != nil {
 		return err

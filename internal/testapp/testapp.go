@@ -89,6 +89,8 @@ type Options struct {
 	// its name, policy, statements and third parties (nil: Kactoily's
 	// built-in ones, with a one-line policy text).
 	Org *org.Facts
+	// DRP configures the Data Rights Protocol endpoint (zero: off).
+	DRP workflows.DRPSettings
 }
 
 // New builds the application on a fresh database of the dialect.
@@ -130,7 +132,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	}
 	a.Svc, err = workflows.NewService(context.Background(), workflows.Deps{
 		DB: db, Mailer: mailer, Renderer: renderer, Log: log, Now: clock.Now, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), Org: facts, ThirdParties: facts.ThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support},
+		Settings: workflows.Settings{BaseURL: baseURL, DataDir: t.TempDir(), Org: facts, ThirdParties: facts.ThirdParties, MailFrom: "Kactoily Privacy <privacy@kactoily.example>", SupportEmail: o.Support, DRP: o.DRP},
 		Jobs:     workflows.JobOptions{Disabled: o.NoJobs, PollInterval: 50 * time.Millisecond},
 		Sources:  o.Sources, SignInsAtOnce: o.SignInsAtOnce, SignInWait: o.SignInWait,
 	})
@@ -144,7 +146,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	s, err := app.NewServer(app.Options{
 		Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc,
 		Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
-		Org: facts, Policy: policy, TrustedProxies: o.TrustedProxies})
+		Org: facts, Policy: policy, TrustedProxies: o.TrustedProxies, DRP: a.Svc})
 	if err != nil {
 		t.Fatal(err)
 	}
