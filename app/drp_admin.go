@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -32,8 +33,8 @@ func (s *Server) drpAdminRoutes(admin *gin.RouterGroup) {
 	if s.drp == nil {
 		return
 	}
-	admin.GET("/admin/agents", s.handleAgentsAdmin)
-	admin.POST("/admin/agents", s.handleAgentAdd)
+	admin.GET(links.StaffAgents, s.handleAgentsAdmin)
+	admin.POST(links.StaffAgents, s.handleAgentAdd)
 }
 
 func (s *Server) renderAgentsAdmin(c *gin.Context, status int, f agentForm, err error) {
@@ -67,5 +68,5 @@ func (s *Server) handleAgentAdd(c *gin.Context) {
 		return
 	}
 	s.flash(c, fmt.Sprintf("Agent %s saved.", a.ID))
-	c.Redirect(http.StatusSeeOther, "/staff/admin/agents")
+	c.Redirect(http.StatusSeeOther, links.StaffAgents)
 }

@@ -35,6 +35,7 @@ const (
 	StaffRequest  = Staff + "/requests/:id"
 	StaffAnyAct   = StaffRequest + "/:action" // a GET on an action's address
 	StaffAdmin    = Staff + "/admin/staff"
+	StaffAgents   = Staff + "/admin/agents"
 	StaffMember   = StaffAdmin + "/:sid"
 	StaffPassword = StaffMember + "/password"
 	Reports       = Staff + "/reports"
