@@ -146,7 +146,7 @@ func personalStrings(t *testing.T, db *gorm.DB, email string, ids map[string][]i
 	return slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(out))), func(s string) bool { return s == "" })
 }
 
-// checkAlexPlan checks the plan against the defaults in DESIGN.md, counted
+// checkAlexPlan checks the plan against the defaults in docs/design.md, counted
 // independently from the seeded rows.
 func checkAlexPlan(t *testing.T, db *gorm.DB, plans map[string]store.Plan, alex map[string][]int64) {
 	var orders []store.Order

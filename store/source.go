@@ -11,7 +11,7 @@ import (
 )
 
 // A Source is one place in the store that holds personal data about a
-// customer (DESIGN.md, "Records collected"). It finds the person's records
+// customer (docs/design.md, "Records collected"). It finds the person's records
 // by their verified, normalized email and by the customer id of their
 // account (never by name or address), streams them for an access export,
 // and plans and carries out their erasure.
