@@ -9,9 +9,7 @@ import (
 	"sort"
 
 	"github.com/kactoily/privacydesk/config"
-	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
-	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -38,20 +36,11 @@ func agentsCommand(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	in.CallbackHosts = []string{hosts}
-	log := newLogger(stderr)
-	db, _, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
+	svc, db, err := commandService(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	renderer, err := mail.NewRenderer(templates.FS)
-	if err != nil {
-		return err
-	}
-	svc, err := workflows.NewService(ctx, workflows.Deps{DB: db, Log: log, Renderer: renderer, Jobs: workflows.JobOptions{Disabled: true}})
-	if err != nil {
-		return err
-	}
 	a, err := svc.AddAgent(ctx, "command-line", in)
 	if err != nil {
 		f := models.ErrorFields(err)

@@ -87,20 +87,11 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	log := newLogger(stderr)
-	db, _, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
+	svc, db, err := commandService(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	renderer, err := mail.NewRenderer(templates.FS)
-	if err != nil {
-		return err
-	}
-	svc, err := workflows.NewService(ctx, workflows.Deps{DB: db, Log: log, Renderer: renderer, Jobs: workflows.JobOptions{Disabled: true}})
-	if err != nil {
-		return err
-	}
 	u, err := svc.AddStaff(ctx, workflows.NewStaff{Email: email, Name: name, Role: role, Password: pw})
 	if err != nil {
 		if f := models.ErrorFields(err); len(f) > 0 {
@@ -115,4 +106,24 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stdout, "password (shown once): %s\n", pw)
 	}
 	return nil
+}
+
+// commandService opens the databases and builds a service without workers,
+// for a command that makes one change and exits; the caller closes db.
+func commandService(ctx context.Context, cfg config.Config, stderr io.Writer) (*workflows.Service, *models.DB, error) {
+	log := newLogger(stderr)
+	db, _, err := openDatabases(ctx, cfg, log, cfg.AutoMigrate)
+	if err != nil {
+		return nil, nil, err
+	}
+	renderer, err := mail.NewRenderer(templates.FS)
+	if err == nil {
+		var svc *workflows.Service
+		svc, err = workflows.NewService(ctx, workflows.Deps{DB: db, Log: log, Renderer: renderer, Jobs: workflows.JobOptions{Disabled: true}})
+		if err == nil {
+			return svc, db, nil
+		}
+	}
+	db.Close()
+	return nil, nil, err
 }
