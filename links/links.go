@@ -23,6 +23,10 @@ const (
 	Appeal       = "/requests/:id/appeal"
 	Download     = "/requests/:id/download"
 	DownloadLink = "/requests/:id/download-link"
+	// VerifyReceipt checks a signed receipt; ReceiptKey publishes the key
+	// receipts are signed with (JSON, stable: receipts name it).
+	VerifyReceipt = "/receipts/verify"
+	ReceiptKey    = "/.well-known/privacydesk-receipt-key"
 )
 
 // Staff pages.

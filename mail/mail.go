@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,6 +24,15 @@ type Message struct {
 	HTML      string
 	MessageID string // "<id@host>", kept across retries so receivers can de-duplicate
 	Date      time.Time
+	// Attachments are files sent with the message, after its text and HTML.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to a message, held in memory.
+type Attachment struct {
+	Name        string // the file name the receiver sees, such as receipt-PD-….json
+	ContentType string // such as application/json
+	Data        []byte
 }
 
 // Mailer delivers a rendered message. Send is safe for concurrent use.
@@ -46,6 +56,11 @@ func (m *Message) build() *gomail.Message {
 	g.SetBody("text/plain", m.Text)
 	if m.HTML != "" {
 		g.AddAlternative("text/html", m.HTML)
+	}
+	for _, a := range m.Attachments {
+		data := a.Data // a copy func, not a reader, so the message can be written more than once
+		g.Attach(a.Name, gomail.SetCopyFunc(func(w io.Writer) error { _, err := w.Write(data); return err }),
+			gomail.SetHeader(map[string][]string{"Content-Type": {mime.FormatMediaType(a.ContentType, map[string]string{"name": a.Name})}}))
 	}
 	return g
 }

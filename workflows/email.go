@@ -205,6 +205,7 @@ type EmailData struct {
 	ThirdPartyReason string
 	Links            []RequestLink  // lookup by email: the address's requests
 	Appeal           *models.Appeal // appeal emails: the appeal, with its answer once decided
+	ReceiptURL       string         // the page that checks the receipt attached to the receipt email
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -212,7 +213,7 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 	d := EmailData{
 		Store: s.Settings.Org.Name, BaseURL: s.Settings.BaseURL,
 		ResendURL: s.Settings.BaseURL + links.Resend, NewURL: s.Settings.BaseURL + links.NewRequest,
-		LinkHours: int(VerifyLinkLife.Hours()), ResponseDs: ResponseDays,
+		LinkHours: int(VerifyLinkLife.Hours()), ResponseDs: ResponseDays, ReceiptURL: s.ReceiptURL(),
 	}
 	if err := json.Unmarshal([]byte(e.Data), &d.Details); err != nil {
 		return nil, fmt.Errorf("email %d data: %w", e.ID, err)
@@ -301,10 +302,18 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 	if err != nil {
 		return nil, err
 	}
-	return &mail.Message{
+	msg := &mail.Message{
 		From: s.Settings.MailFrom, To: e.ToAddr, Subject: subject, Text: text, HTML: html,
 		MessageID: e.MessageID, Date: s.now(),
-	}, nil
+	}
+	if e.Kind == EmailReceipt && d.Request != nil {
+		att, err := s.receiptAttachment(ctx, d.Request)
+		if err != nil {
+			return nil, fmt.Errorf("email %d: %w", e.ID, err)
+		}
+		msg.Attachments = []mail.Attachment{att}
+	}
+	return msg, nil
 }
 
 // StatusURL is the absolute link to a request's status page.

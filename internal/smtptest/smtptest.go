@@ -4,6 +4,7 @@ package smtptest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -11,6 +12,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"regexp"
 	"strings"
 	"sync"
@@ -29,6 +31,8 @@ type Message struct {
 	Text      string
 	HTML      string
 	Raw       []byte
+	// Attachments are the message's attached files, in order.
+	Attachments []Attachment
 }
 
 // Links returns the http(s) links in the plain-text part.
@@ -181,7 +185,8 @@ func (ss *session) Data(r io.Reader) error {
 	return nil
 }
 
-// Parse reads a raw RFC 5322 message with text and HTML parts.
+// Parse reads a raw RFC 5322 message with text and HTML parts, nested in
+// multipart/alternative or multipart/mixed, and its attachments.
 func Parse(raw []byte) (*Message, error) {
 	pm, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
@@ -190,41 +195,78 @@ func Parse(raw []byte) (*Message, error) {
 	dec := new(mime.WordDecoder)
 	subject, _ := dec.DecodeHeader(pm.Header.Get("Subject"))
 	m := &Message{Subject: subject, MessageID: pm.Header.Get("Message-ID"), Raw: raw}
-	mt, params, err := mime.ParseMediaType(pm.Header.Get("Content-Type"))
-	if err != nil {
-		return nil, err
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		body, err := decodePart(pm.Body, pm.Header.Get("Content-Transfer-Encoding"))
-		m.Text = body
-		return m, err
-	}
-	mr := multipart.NewReader(pm.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return m, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		body, err := decodePart(p, p.Header.Get("Content-Transfer-Encoding"))
-		if err != nil {
-			return nil, err
-		}
-		switch ct := p.Header.Get("Content-Type"); {
-		case strings.HasPrefix(ct, "text/plain"):
-			m.Text = body
-		case strings.HasPrefix(ct, "text/html"):
-			m.HTML = body
-		}
-	}
+	h := textproto.MIMEHeader(pm.Header)
+	return m, m.readPart(h, pm.Body, 0)
 }
 
-func decodePart(r io.Reader, enc string) (string, error) {
-	if strings.EqualFold(enc, "quoted-printable") {
-		r = quotedprintable.NewReader(r)
+// readPart reads one MIME part into m: a multipart one part by part.
+func (m *Message) readPart(h textproto.MIMEHeader, body io.Reader, depth int) error {
+	if depth > 5 {
+		return errors.New("multipart nested too deep")
 	}
-	b, err := io.ReadAll(r)
-	return string(b), err
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain"
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := m.readPart(p.Header, p, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	data, err := decodePart(body, h.Get("Content-Transfer-Encoding"))
+	if err != nil {
+		return err
+	}
+	if disp, dp, _ := mime.ParseMediaType(h.Get("Content-Disposition")); disp == "attachment" {
+		m.Attachments = append(m.Attachments, Attachment{Name: dp["filename"], ContentType: mt, Data: data})
+		return nil
+	}
+	switch mt {
+	case "text/plain":
+		m.Text = string(data)
+	case "text/html":
+		m.HTML = string(data)
+	}
+	return nil
+}
+
+// Attachment is a file attached to a received message, decoded.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Attachment returns the attachment named name, or nil.
+func (m *Message) Attachment(name string) *Attachment {
+	for i := range m.Attachments {
+		if m.Attachments[i].Name == name {
+			return &m.Attachments[i]
+		}
+	}
+	return nil
+}
+
+func decodePart(r io.Reader, enc string) ([]byte, error) {
+	switch strings.ToLower(enc) {
+	case "quoted-printable":
+		r = quotedprintable.NewReader(r)
+	case "base64":
+		r = base64.NewDecoder(base64.StdEncoding, r)
+	}
+	return io.ReadAll(r)
 }
