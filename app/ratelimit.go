@@ -94,6 +94,7 @@ func (w *window) take(key string, now time.Time, count bool) (bool, time.Duratio
 
 type limiters struct {
 	intakeIP, resendIP, resendMail, loginIP, loginAccount, loginSite *window
+	receiptIP, receiptEmail                                          *window // see receipts.go
 }
 
 // newLimiters builds the limiters; a zero field takes its default.
@@ -115,6 +116,8 @@ func newLimiters(l Limits) *limiters {
 		loginIP:      newWindow(or(l.LoginPerIP, d.LoginPerIP), l.Window),
 		loginAccount: newWindow(or(l.LoginPerAccount, d.LoginPerAccount), l.Window),
 		loginSite:    newWindow(or(l.LoginPerSite, d.LoginPerSite), siteWindow),
+		receiptIP:    newWindow(receiptChecksPerIP, l.Window),
+		receiptEmail: newWindow(receiptEmailsPerRecord, l.Window),
 	}
 }
 

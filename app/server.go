@@ -48,6 +48,7 @@ type Server struct {
 	now       func() time.Time
 	engine    *gin.Engine
 	drp       DRPService // nil: no Data Rights Protocol endpoints
+	receipts  Receipts   // nil: no receipt key or check page
 }
 
 // Options configure NewServer.
@@ -73,6 +74,7 @@ type Options struct {
 	// names the client (nil: none; the client is the connection's peer).
 	TrustedProxies []string
 	DRP            DRPService // the Data Rights Protocol endpoints (nil: none)
+	Receipts       Receipts   // the signed receipts' key and check page (nil: none)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -98,6 +100,7 @@ func NewServer(o Options) (*Server, error) {
 		intake: o.Intake, requester: o.Requester, accounts: o.Staff, casework: o.Casework, reports: o.Reports, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, org: o.Org, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
 		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP,
+		receipts: o.Receipts,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -167,6 +170,11 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.GET(links.Download, s.handleDownload)
 	e.POST(links.Download, s.handleDownloadSubmit)
 	e.POST(links.DownloadLink, s.limitResend(), s.handleDownloadLink)
+	if s.receipts != nil {
+		e.GET(links.ReceiptKey, s.handleReceiptKey)
+		e.GET(links.VerifyReceipt, s.handleReceiptForm)
+		e.POST(links.VerifyReceipt, s.limitReceipt(), s.handleReceiptCheck)
+	}
 
 	e.GET(links.Staff, func(c *gin.Context) { c.Redirect(http.StatusSeeOther, links.Queue) })
 	e.GET(links.StaffLogin, s.handleLoginForm)

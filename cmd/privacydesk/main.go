@@ -43,6 +43,9 @@ Usage:
   privacydesk audit verify [--anchor COUNT:HASH] [flags]
                                        check the audit trail's hash chain and its newest signed anchor
   privacydesk audit anchor [flags]     sign the audit trail's head now and print it, to keep elsewhere
+  privacydesk receipt verify FILE [--email E] [flags]
+                                       check a signed request receipt (FILE, or - for standard input) and,
+                                       with --email, that it was issued for that address
   privacydesk datasets check [--datasets FILES] [--email E] [flags]
                                        check the dataset files against the store database; with --email,
                                        print what requests of that person would export and erase (changes nothing)
@@ -94,6 +97,12 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 			return auditAnchor(ctx, args[2:], getenv, stdout, stderr)
 		}
 		fmt.Fprint(stderr, "usage: privacydesk audit verify|anchor [flags]\n")
+		return errUsage
+	case "receipt":
+		if len(args) >= 2 && args[1] == "verify" {
+			return receiptVerify(ctx, args[2:], getenv, stdout, stderr)
+		}
+		fmt.Fprint(stderr, "usage: privacydesk receipt verify FILE [--email E] [flags]\n")
 		return errUsage
 	case "datasets":
 		return datasetsCommand(ctx, args[1:], getenv, stdout, stderr)
