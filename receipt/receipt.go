@@ -186,9 +186,9 @@ func Parse(data []byte) (*Receipt, error) {
 	if h, err := hex.DecodeString(r.Fields.EmailHMAC); err != nil || len(h) != sha256.Size {
 		return nil, bad("email_hmac is not 64 hex digits")
 	}
-	sig, err := base64.StdEncoding.DecodeString(env.Signature)
+	sig, err := base64.StdEncoding.Strict().DecodeString(env.Signature) // strict: unused bits must be zero, so one signature has one spelling
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return nil, bad("signature is not base64 of %d bytes", ed25519.SignatureSize)
+		return nil, bad("signature is not canonical base64 of %d bytes", ed25519.SignatureSize)
 	}
 	r.Signature = sig
 	if _, err := r.Fields.Canonical(); err != nil {
