@@ -153,6 +153,7 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 		forms["/staff/requests/:id/unlock-verification"] = url.Values{}
 		forms["/requests/:id/appeal"] = url.Values{"token": {token}, "reason": {"Planted appeal."}}
 		forms["/staff/requests/:id/appeal"] = url.Values{"decision": {"uphold"}, "answer": {"Planted answer."}}
+		forms["/receipts/verify"] = url.Values{"receipt": {"{}"}, "email": {"vera@example.com"}}
 		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10)}
 		var posts []string
 		for _, r := range allRoutes(t) {

@@ -120,6 +120,14 @@ func (s *Server) allowReceiptEmail(data []byte) error {
 	return nil
 }
 
+// needReceipts answers 404 on a server built without Receipts.
+func (s *Server) needReceipts(c *gin.Context) {
+	if s.receipts == nil {
+		s.notFound(c)
+		c.Abort()
+	}
+}
+
 func (s *Server) limitReceipt() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if ok, retry := s.limits.receiptIP.allow(c.ClientIP(), s.now()); !ok {

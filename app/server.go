@@ -48,7 +48,7 @@ type Server struct {
 	now       func() time.Time
 	engine    *gin.Engine
 	drp       DRPService // nil: no Data Rights Protocol endpoints
-	receipts  Receipts   // nil: no receipt key or check page
+	receipts  Receipts   // nil: the receipt key and check page answer 404
 }
 
 // Options configure NewServer.
@@ -170,11 +170,9 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.GET(links.Download, s.handleDownload)
 	e.POST(links.Download, s.handleDownloadSubmit)
 	e.POST(links.DownloadLink, s.limitResend(), s.handleDownloadLink)
-	if s.receipts != nil {
-		e.GET(links.ReceiptKey, s.handleReceiptKey)
-		e.GET(links.VerifyReceipt, s.handleReceiptForm)
-		e.POST(links.VerifyReceipt, s.limitReceipt(), s.handleReceiptCheck)
-	}
+	e.GET(links.ReceiptKey, s.needReceipts, s.handleReceiptKey)
+	e.GET(links.VerifyReceipt, s.needReceipts, s.handleReceiptForm)
+	e.POST(links.VerifyReceipt, s.needReceipts, s.limitReceipt(), s.handleReceiptCheck)
 
 	e.GET(links.Staff, func(c *gin.Context) { c.Redirect(http.StatusSeeOther, links.Queue) })
 	e.GET(links.StaffLogin, s.handleLoginForm)
