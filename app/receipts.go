@@ -62,12 +62,14 @@ func (s *Server) handleReceiptCheck(c *gin.Context) {
 	_ = c.ShouldBind(&f)
 	data, err := receiptInput(c, f.Receipt)
 	base := view{Title: receiptTitle, Form: receiptForm{Email: f.Email}, NoIndex: true}
-	if err == nil && strings.TrimSpace(f.Email) != "" {
-		err = s.allowReceiptEmail(data)
-	}
 	var check *workflows.ReceiptCheck
-	if err == nil {
-		check, err = s.receipts.VerifyReceipt(c.Request.Context(), data, f.Email)
+	if err == nil { // the signature first: only a genuine receipt spends its email budget
+		check, err = s.receipts.VerifyReceipt(c.Request.Context(), data, "")
+	}
+	if err == nil && check.SignatureOK && strings.TrimSpace(f.Email) != "" {
+		if err = s.allowReceiptEmail(check.Receipt.Fields.RequestID); err == nil {
+			check, err = s.receipts.VerifyReceipt(c.Request.Context(), data, f.Email)
+		}
 	}
 	if s.refused(c, err, base, s.page(c, "receipt_verify"), models.EInvalid, models.ERateLimited) {
 		return
@@ -104,16 +106,11 @@ func receiptInput(c *gin.Context, pasted string) ([]byte, error) {
 	return []byte(pasted), nil
 }
 
-// allowReceiptEmail counts an email comparison against the receipt's
-// request id, so guesses at one receipt's address stay few whichever
-// clients send them. A file that is no receipt is not counted: it will
-// not be compared.
-func (s *Server) allowReceiptEmail(data []byte) error {
-	r, err := signed.Parse(data)
-	if err != nil {
-		return nil
-	}
-	if ok, retry := s.limits.receiptEmail.allow(r.Fields.RequestID, s.now()); !ok {
+// allowReceiptEmail counts an email comparison against a genuine
+// receipt's request id, so guesses at one receipt's address stay few
+// whichever clients send them.
+func (s *Server) allowReceiptEmail(requestID string) error {
+	if ok, retry := s.limits.receiptEmail.allow(requestID, s.now()); !ok {
 		return &models.Error{Code: models.ERateLimited, RetryAfter: retry,
 			Message: "This receipt has been checked against many email addresses recently. Please try again later."}
 	}

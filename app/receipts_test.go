@@ -144,7 +144,8 @@ func TestReceiptFromARealFilingVerifiesOnThePageAndChangedOnesDoNot(t *testing.T
 // shows the check page's edges: a cross-site post is refused, an empty or
 // oversized receipt gets a field error, and one receipt answers at most ten
 // email comparisons per window from everyone together, so its holder cannot
-// run a list of addresses through it.
+// run a list of addresses through it (and forged receipts naming its
+// request do not use up its owner's comparisons).
 func TestReceiptPageRefusesCrossSiteEmptyAndOversizedInputAndLimitsEmailGuesses(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, dialect string) {
 		a := testapp.New(t, dialect, noCollect)
@@ -163,6 +164,21 @@ func TestReceiptPageRefusesCrossSiteEmptyAndOversizedInputAndLimitsEmailGuesses(
 		}
 		if ans := get(t, a, links.VerifyReceipt); ans.Status != http.StatusOK || !strings.Contains(ans.Body, `enctype="multipart/form-data"`) {
 			t.Errorf("form: %d\n%s", ans.Status, ans.Body)
+		}
+		// Forged receipts naming the same request do not spend its budget.
+		r, err := receipt.Parse(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, other, _ := ed25519.GenerateKey(rand.Reader)
+		forged, err := receipt.Sign(other, r.Fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			if ans := postReceipt(t, a, forged, "", "x@example.com", nil); ans.Status != http.StatusOK || !strings.Contains(ans.Body, "another key") {
+				t.Fatalf("forged: %d\n%s", ans.Status, ans.Body)
+			}
 		}
 		for i := range 10 {
 			ans := postReceipt(t, a, file, "", "guess"+string(rune('a'+i))+"@example.com", nil)
