@@ -85,3 +85,30 @@ func TestTrustedProxiesSettingTakesCIDRsAndAddressesAndRefusesOthers(t *testing.
 		t.Fatalf("--trusted-proxies: %q, %v", got, err)
 	}
 }
+
+// TestDRPRateSettingsTakeWholeNumbersAndRefuseOthers proves the DRP limits
+// are read from the environment and the flags, and a bad value is refused
+// naming its setting.
+func TestDRPRateSettingsTakeWholeNumbersAndRefuseOthers(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PRIVACYDESK_DRP_RATE_PER_IP": "50", "PRIVACYDESK_DRP_RATE_PER_AGENT": " 7 "}
+	cfg, err := config.LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	if ip, agent, rerr := cfg.DRPRates(); err != nil || rerr != nil || ip != 50 || agent != 7 {
+		t.Fatalf("DRP rates %d/%d, %v %v; want 50/7", ip, agent, err, rerr)
+	}
+	cfg, err = config.LoadConfig("serve", []string{"--drp-rate-per-agent", "9"}, func(string) string { return "" }, io.Discard, nil)
+	if ip, agent, _ := cfg.DRPRates(); err != nil || ip != 0 || agent != 9 {
+		t.Fatalf("--drp-rate-per-agent: %d/%d, %v; want 0 (default)/9", ip, agent, err)
+	}
+	for env, v := range map[string]string{"PRIVACYDESK_DRP_RATE_PER_IP": "lots", "PRIVACYDESK_DRP_RATE_PER_AGENT": "0"} {
+		_, err := config.LoadConfig("serve", nil, func(k string) string {
+			if k == env {
+				return v
+			}
+			return ""
+		}, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), env) {
+			t.Errorf("%s=%q: err = %v, want one naming the setting", env, v, err)
+		}
+	}
+}
