@@ -160,7 +160,7 @@ var emailKinds = map[string]string{
 	workflows.EmailVerify: "Confirmation link", workflows.EmailReceipt: "Receipt",
 	"in_progress": "Work started", workflows.EmailDenied: "Denial",
 	workflows.EmailCancelled: "Cancellation", workflows.EmailCompleted: "Completion",
-	workflows.EmailOptOutDone: "Opt-out confirmation", workflows.EmailStaffNew: "New-request notice to the privacy team",
+	workflows.EmailOptOutDone: "Opt-out confirmation", workflows.EmailOptInDone: "Opt-in confirmation", workflows.EmailStaffNew: "New-request notice to the privacy team",
 	workflows.EmailExtended: "Deadline extension", workflows.EmailReminder: "Deadline reminder to staff",
 	workflows.EmailThirdParty: "Notice to a third party", workflows.EmailAssigned: "Assignment notice to staff",
 	workflows.EmailAppealReceived: "Appeal receipt", workflows.EmailStaffAppeal: "Appeal notice to the privacy team",

@@ -81,7 +81,7 @@ func (c *Config) settings() []setting {
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
 		{"drp-business-id", "PRIVACYDESK_DRP_BUSINESS_ID", "this business's id in the Data Rights Protocol directory (default: none, the /v1 DRP endpoints are off)", &c.DRPBusinessID, nil},
-		{"drp-actions", "PRIVACYDESK_DRP_ACTIONS", "DRP actions accepted from agents, comma-separated (default access,deletion,sale:opt-out)", &c.DRPActions, nil},
+		{"drp-actions", "PRIVACYDESK_DRP_ACTIONS", "DRP actions accepted from agents, comma-separated (default access,deletion,sale:opt-out,sale:opt-in)", &c.DRPActions, nil},
 		{"drp-verifications", "PRIVACYDESK_DRP_VERIFICATIONS", "DRP verifications supported, comma-separated: email, phone_number, address (default email)", &c.DRPVerifications, nil},
 		{"drp-trust-agent-verification", "PRIVACYDESK_DRP_TRUST_AGENT_VERIFICATION", "treat an email an agent marked verified as confirmed, without emailing the person (default off)", nil, &c.DRPTrustAgent},
 		{"drp-internal-callbacks", "PRIVACYDESK_DRP_INTERNAL_CALLBACKS", "let DRP status callbacks reach loopback and private addresses (testing only; default off)", nil, &c.DRPInternalHooks},
