@@ -112,3 +112,35 @@ func TestDRPRateSettingsTakeWholeNumbersAndRefuseOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestDRPActionsSettingTakesBothSpellingsAndRefusesOthers proves the
+// accepted DRP actions default to all four, read either spelling of the
+// sale actions, and refuse an action Privacy Desk cannot carry out.
+func TestDRPActionsSettingTakesBothSpellingsAndRefusesOthers(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (config.Config, error) {
+		return config.LoadConfig("serve", nil, func(k string) string {
+			if k == "PRIVACYDESK_DRP_ACTIONS" {
+				return v
+			}
+			return ""
+		}, io.Discard, nil)
+	}
+	for v, want := range map[string]string{
+		"":                                 "access,deletion,sale:opt-out,sale:opt-in",
+		"sale:opt_in, sale:opt_out,access": "sale:opt-in,sale:opt-out,access",
+		"sale:opt-in,sale:opt_in":          "sale:opt-in",
+	} {
+		cfg, err := load(v)
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		d, _ := cfg.DRP()
+		if got := strings.Join(d.Actions, ","); got != want {
+			t.Errorf("%q: actions %s, want %s", v, got, want)
+		}
+	}
+	if _, err := load("access,access:categories"); err == nil || !strings.Contains(err.Error(), "PRIVACYDESK_DRP_ACTIONS") {
+		t.Fatalf("unsupported action: err = %v, want one naming PRIVACYDESK_DRP_ACTIONS", err)
+	}
+}
