@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,8 +12,11 @@ import (
 	"time"
 
 	"github.com/kactoily/privacydesk/demo"
+	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/store"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // TestDRPTokenIsStoredOnlyAsItsHashAndADeadCallbackBlocksNothing shows
@@ -74,6 +79,64 @@ func TestDRPTokenIsStoredOnlyAsItsHashAndADeadCallbackBlocksNothing(t *testing.T
 		}
 		if r := reloadRequest(t, a, del.RequestID); r.Status != models.StatusCancelled {
 			t.Fatalf("revoked request is %s", r.Status)
+		}
+	})
+}
+
+// TestDRPStaffDenialsAndCancellationsMapToDRPReasons shows each canned
+// denial reason reaching the agent as its DRP reason code, a denial in
+// staff's own words as "other" with those words, and a cancellation by
+// staff (not by the agent) as denied/other rather than revoked.
+func TestDRPStaffDenialsAndCancellationsMapToDRPReasons(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{Sources: []store.Source{}, DRP: workflows.DRPSettings{
+			BusinessID: testBusinessID, TrustAgentVerification: true}})
+		ctx := context.Background()
+		cr := newDRPAgent(t, "CR_AA_DRP_ID_001", 0)
+		addAgent(t, a, cr, "agent.example")
+		cr.pair(t, a)
+		a.AddStaff(t, "admin@kactoily.example", "Admin", models.RoleAdmin)
+		admin := staffUser(t, a, "admin@kactoily.example")
+		n := 0
+		file := func() string {
+			t.Helper()
+			n++
+			code, st := drpDo(t, a, http.MethodPost, "/v1/data-rights-request", cr.token, cr.sign(cr.exercise(t, a.Clock.Now(), "access", fmt.Sprintf("person%d@example.com", n), nil)))
+			if code != http.StatusOK || st["status"] != "in_progress" {
+				t.Fatalf("exercise: %d %v", code, st)
+			}
+			return st["request_id"].(string)
+		}
+		status := func(id string) map[string]any {
+			t.Helper()
+			code, st := drpDo(t, a, http.MethodGet, "/v1/data-rights-request/"+id, cr.token, nil)
+			if code != http.StatusOK {
+				t.Fatalf("status: %d %v", code, st)
+			}
+			return st
+		}
+		for i, code := range []string{"insuf_verification", "no_match", "claim_not_covered", "too_many_requests"} {
+			id := file()
+			if _, err := a.Svc.Deny(ctx, admin, id, workflows.DenialReasons[i]); err != nil {
+				t.Fatal(err)
+			}
+			if st := status(id); st["status"] != "denied" || st["reason"] != code || st["processing_details"] != workflows.DenialReasons[i] {
+				t.Errorf("denied for %q: %v, want reason %s", workflows.DenialReasons[i], st, code)
+			}
+		}
+		own := file()
+		if _, err := a.Svc.Deny(ctx, admin, own, "We hold no data from before 2020."); err != nil {
+			t.Fatal(err)
+		}
+		if st := status(own); st["status"] != "denied" || st["reason"] != "other" || st["processing_details"] != "We hold no data from before 2020." {
+			t.Errorf("denied in staff's own words: %v, want denied/other", st)
+		}
+		cancelled := file()
+		if _, err := a.Svc.StaffCancel(ctx, admin, cancelled, "The person asked us by phone to stop."); err != nil {
+			t.Fatal(err)
+		}
+		if st := status(cancelled); st["status"] != "denied" || st["reason"] != "other" || st["processing_details"] != "The person asked us by phone to stop." {
+			t.Errorf("cancelled by staff: %v, want denied/other", st)
 		}
 	})
 }

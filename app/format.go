@@ -146,6 +146,8 @@ var eventLabels = map[string]string{
 	"verification_failed": "Wrong order number or serial given to confirm", "verification_locked": "Confirmation locked after wrong answers",
 	"verification_unlocked": "Confirmation unlocked; new link sent", "appeal_filed": "Denial appealed by the requester",
 	"appeal_decided": "Appeal decided",
+	"agent_file":     "Filed by an authorized agent who verified the email", "agent_revoke": "Revoked by the authorized agent",
+	"opt_in": "Opt-in confirmed; opt-out of sale/sharing ended",
 }
 
 func eventLabel(action string) string {
