@@ -119,7 +119,7 @@ func checkReportCSV(t *testing.T, ans answer) {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	rows, err := csv.NewReader(strings.NewReader(ans.Body)).ReadAll()
-	n := 1 + len(models.RequestTypes)
+	n := 1 + len(models.AllRequestTypes)
 	if err != nil || len(rows) < n+2 || rows[n][0] != "period_start" {
 		t.Fatalf("report CSV: %d rows, %v\n%s", len(rows), err, ans.Body)
 	}
@@ -128,7 +128,7 @@ func checkReportCSV(t *testing.T, ans answer) {
 		return cell == "" || (err == nil && v >= 0)
 	}
 	for _, row := range rows[1:n] {
-		if !slices.Contains(models.RequestTypes, row[0]) {
+		if !slices.Contains(models.AllRequestTypes, row[0]) {
 			t.Errorf("report row type %q", row[0])
 		}
 		for _, cell := range row[1:] {

@@ -30,7 +30,7 @@ func (s *Server) drpRoutes(e *gin.Engine) {
 	if s.drp == nil {
 		return
 	}
-	v1 := e.Group("/v1")
+	v1 := e.Group("/v1", s.limitDRP())
 	v1.POST("/agent/:agent", s.handleDRPSetup)
 	v1.GET("/agent/:agent", s.handleDRPAgent)
 	v1.POST("/data-rights-request", s.handleDRPExercise)

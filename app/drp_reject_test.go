@@ -53,7 +53,6 @@ func TestDRPRejectsEveryBadMessageAsTheSpecSays(t *testing.T) {
 			{"expired", cr.token, cr.sign(good(func(m map[string]any) { m["expires-at"] = isoformat(now.Add(-time.Second)) })), http.StatusBadRequest, true},
 			{"bad timestamp", cr.token, cr.sign(good(func(m map[string]any) { m["issued-at"] = "yesterday" })), http.StatusBadRequest, true},
 			{"unsupported action", cr.token, cr.sign(good(func(m map[string]any) { m["exercise"] = "access:categories" })), http.StatusBadRequest, true},
-			{"opt-in has no request type yet", cr.token, cr.sign(good(func(m map[string]any) { m["exercise"] = "sale:opt_in" })), http.StatusBadRequest, true},
 			{"unsupported regime", cr.token, cr.sign(good(func(m map[string]any) { m["regime"] = "gdpr" })), http.StatusBadRequest, true},
 			{"callback host not allowed", cr.token, cr.sign(good(func(m map[string]any) { m["status_callback"] = "http://169.254.169.254/latest" })), http.StatusBadRequest, true},
 			{"no email claim", cr.token, cr.sign(good(func(m map[string]any) { m["email"] = "" })), http.StatusBadRequest, true},

@@ -58,9 +58,10 @@ func TestDRPAccessJourneyEndsFulfilledAtTheAgentsCallback(t *testing.T) {
 		}))
 		code, st := drpDo(t, a, http.MethodPost, "/v1/data-rights-request", cr.token, body)
 		if code != http.StatusOK || st["status"] != "in_progress" || st["reason"] != "need_user_verification" ||
-			st["agent_request_id"] != "osiraa-access" || !strings.HasSuffix(st["user_verification_url"].(string), "/requests/resend") {
+			st["agent_request_id"] != "osiraa-access" || st["user_verification_url"] != a.Svc.Settings.BaseURL+"/requests/resend" || st["results_url"] != nil {
 			t.Fatalf("exercise: %d %v", code, st)
 		}
+		verifyURL := st["user_verification_url"].(string)
 		for _, f := range []string{"received_at", "expected_by"} {
 			if s, _ := st[f].(string); !drpTime.MatchString(s) {
 				t.Fatalf("%s = %q, want ISO 8601 with 6 fraction digits and +00:00", f, st[f])
@@ -92,8 +93,18 @@ func TestDRPAccessJourneyEndsFulfilledAtTheAgentsCallback(t *testing.T) {
 		if done["agent_request_id"] != "osiraa-access" {
 			t.Fatalf("callback lost agent_request_id: %v", done)
 		}
-		if code, st := drpDo(t, a, http.MethodGet, "/v1/data-rights-request/"+id, cr.token, nil); code != http.StatusOK || st["status"] != "fulfilled" {
+		if done["results_url"] != a.Svc.Settings.BaseURL+"/requests/lookup" {
+			t.Fatalf("fulfilled callback: results_url %v, want the lookup page", done["results_url"])
+		}
+		if code, st := drpDo(t, a, http.MethodGet, "/v1/data-rights-request/"+id, cr.token, nil); code != http.StatusOK || st["status"] != "fulfilled" || st["results_url"] != done["results_url"] {
 			t.Fatalf("status: %d %v", code, st)
+		}
+		for _, page := range []string{done["results_url"].(string), verifyURL} {
+			if resp, err := http.Get(page); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %v %v, want the customer's page", page, resp, err)
+			} else {
+				resp.Body.Close()
+			}
 		}
 		if code, _ := drpDo(t, a, http.MethodGet, "/v1/data-rights-request/"+id, other.token, nil); code != http.StatusForbidden {
 			t.Fatalf("status by another agent: %d, want 403", code)

@@ -146,6 +146,8 @@ var eventLabels = map[string]string{
 	"verification_failed": "Wrong order number or serial given to confirm", "verification_locked": "Confirmation locked after wrong answers",
 	"verification_unlocked": "Confirmation unlocked; new link sent", "appeal_filed": "Denial appealed by the requester",
 	"appeal_decided": "Appeal decided",
+	"agent_file":     "Filed by an authorized agent who verified the email", "agent_revoke": "Revoked by the authorized agent",
+	"opt_in": "Opt-in confirmed; opt-out of sale/sharing ended",
 }
 
 func eventLabel(action string) string {
@@ -160,7 +162,7 @@ var emailKinds = map[string]string{
 	workflows.EmailVerify: "Confirmation link", workflows.EmailReceipt: "Receipt",
 	"in_progress": "Work started", workflows.EmailDenied: "Denial",
 	workflows.EmailCancelled: "Cancellation", workflows.EmailCompleted: "Completion",
-	workflows.EmailOptOutDone: "Opt-out confirmation", workflows.EmailStaffNew: "New-request notice to the privacy team",
+	workflows.EmailOptOutDone: "Opt-out confirmation", workflows.EmailOptInDone: "Opt-in confirmation", workflows.EmailStaffNew: "New-request notice to the privacy team",
 	workflows.EmailExtended: "Deadline extension", workflows.EmailReminder: "Deadline reminder to staff",
 	workflows.EmailThirdParty: "Notice to a third party", workflows.EmailAssigned: "Assignment notice to staff",
 	workflows.EmailAppealReceived: "Appeal receipt", workflows.EmailStaffAppeal: "Appeal notice to the privacy team",

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
@@ -24,12 +26,17 @@ type Limits struct {
 	// client does behind a proxy that is not trusted).
 	LoginPerAccount int
 	LoginPerSite    int // staff sign-in attempts per minute from all clients together
-	Window          time.Duration
+	// DRPPerIP and DRPPerAgent bound the Data Rights Protocol endpoints:
+	// calls per client IP, and calls per agent bearer token (an agent
+	// holds one token at a time), per window.
+	DRPPerIP    int
+	DRPPerAgent int
+	Window      time.Duration
 }
 
 // DefaultLimits suit a public privacy center.
 var DefaultLimits = Limits{IntakePerIP: 20, ResendPerIP: 10, ResendPerMail: 3, LoginPerIP: 100, LoginPerAccount: 20,
-	LoginPerSite: 120, Window: time.Hour}
+	LoginPerSite: 120, DRPPerIP: 1200, DRPPerAgent: 600, Window: time.Hour}
 
 // siteWindow is the window of the site-wide sign-in limit: short, so a burst
 // that uses it up shuts sign-in for at most a minute.
@@ -95,6 +102,7 @@ func (w *window) take(key string, now time.Time, count bool) (bool, time.Duratio
 type limiters struct {
 	intakeIP, resendIP, resendMail, loginIP, loginAccount, loginSite *window
 	receiptIP, receiptEmail                                          *window // see receipts.go
+	drpIP, drpAgent                                                  *window
 }
 
 // newLimiters builds the limiters; a zero field takes its default.
@@ -118,6 +126,8 @@ func newLimiters(l Limits) *limiters {
 		loginSite:    newWindow(or(l.LoginPerSite, d.LoginPerSite), siteWindow),
 		receiptIP:    newWindow(receiptChecksPerIP, l.Window),
 		receiptEmail: newWindow(receiptEmailsPerRecord, l.Window),
+		drpIP:        newWindow(or(l.DRPPerIP, d.DRPPerIP), l.Window),
+		drpAgent:     newWindow(or(l.DRPPerAgent, d.DRPPerAgent), l.Window),
 	}
 }
 
@@ -175,6 +185,31 @@ func (s *Server) limitLogin() gin.HandlerFunc {
 }
 
 const maxAccountKey = 320
+
+// limitDRP applies the Data Rights Protocol limits, per client IP and then
+// per bearer token (kept as a digest, never the token), answering the
+// spec's error object (3.06) with 429 and Retry-After. A call refused by
+// the IP limit is not counted against the agent.
+func (s *Server) limitDRP() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		now := s.now()
+		if ok, retry := s.limits.drpIP.allow(c.ClientIP(), now); !ok {
+			s.drpError(c, rateLimited(retry))
+			c.Abort()
+			return
+		}
+		token := bearer(c)
+		if token == "" {
+			return
+		}
+		sum := sha256.Sum256([]byte(token))
+		if ok, retry := s.limits.drpAgent.allow(hex.EncodeToString(sum[:16]), now); !ok {
+			s.drpError(c, &models.Error{Code: models.ERateLimited, RetryAfter: retry,
+				Message: "This agent has sent too many requests. Please wait and try again."})
+			c.Abort()
+		}
+	}
+}
 
 // allowResendFor applies the per-address limit, counted the same way for
 // known and unknown addresses so it reveals nothing.

@@ -46,7 +46,7 @@ func (q queueQuery) filter(me int64) (models.QueueFilter, int, error) {
 	from, ferr := strconv.Atoi(q.From)
 	switch {
 	case q.Status != "" && !slices.Contains(allStatuses, q.Status),
-		q.Type != "" && !slices.Contains(models.RequestTypes, q.Type),
+		q.Type != "" && !slices.Contains(models.AllRequestTypes, q.Type),
 		q.Channel != "" && !slices.Contains(models.Channels, q.Channel),
 		q.Assignee != "" && q.Assignee != "me" && q.Assignee != "unassigned",
 		q.Due != "" && q.Due != "soon" && q.Due != "overdue",
@@ -144,7 +144,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 		"Statuses": []string{models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval,
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
 			models.StatusPendingVerification, models.StatusExpired},
-		"Types": models.RequestTypes, "Channels": models.Channels,
+		"Types": models.AllRequestTypes, "Channels": models.Channels,
 	}})
 }
 

@@ -55,9 +55,9 @@ const (
 )
 
 // typeWords name the request types on the charts, briefly.
-var typeWords = map[string]string{models.TypeAccess: "access", models.TypeDeletion: "deletion", models.TypeOptOut: "opt-out", models.TypeCorrection: "correction"}
+var typeWords = map[string]string{models.TypeAccess: "access", models.TypeDeletion: "deletion", models.TypeOptOut: "opt-out", models.TypeCorrection: "correction", models.TypeOptIn: "opt-in"}
 
-var typeColours = map[string]string{models.TypeAccess: "#0b5cad", models.TypeDeletion: "#8a5300", models.TypeOptOut: "#5a6472", models.TypeCorrection: "#2e7d32"}
+var typeColours = map[string]string{models.TypeAccess: "#0b5cad", models.TypeDeletion: "#8a5300", models.TypeOptOut: "#5a6472", models.TypeCorrection: "#2e7d32", models.TypeOptIn: "#6a3d9a"}
 
 // bucketLabel names a bucket on an axis: its first day, or its month.
 func bucketLabel(step string, b workflows.ReportBucket) string {
@@ -130,7 +130,7 @@ func volumeChart(rep *workflows.Report) chart {
 	n := len(rep.Series)
 	for i, b := range rep.Series {
 		y := plotBottom
-		for _, t := range models.RequestTypes {
+		for _, t := range models.AllRequestTypes {
 			v := b.Received[t]
 			if v == 0 {
 				continue
@@ -141,7 +141,7 @@ func volumeChart(rep *workflows.Report) chart {
 				Title: fmt.Sprintf("%s: %d %s", bucketPeriod(rep.Step, b), v, typeWords[t])})
 		}
 	}
-	for _, t := range models.RequestTypes {
+	for _, t := range models.AllRequestTypes {
 		c.Legend = append(c.Legend, chartLegend{Fill: typeColours[t], Text: humanizeWord(typeWords[t])})
 	}
 	return c

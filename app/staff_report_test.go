@@ -115,6 +115,7 @@ func TestComplianceReportMatchesASetComputedByHand(t *testing.T) {
 			{"deletion", "4", "0", "2", "1", "7.0", "7.0", "100% (2 of 2)"},
 			{"opt_out", "2", "2", "0", "0", "same day", "same day", "100% (2 of 2)"},
 			{"correction", "0", "0", "0", "0", "—", "—", "—"},
+			{"opt_in", "0", "0", "0", "0", "—", "—", "—"},
 		}
 		wantByStatus := map[string]string{
 			models.StatusCompleted: "4", models.StatusDenied: "3", models.StatusCancelled: "1",
@@ -159,13 +160,14 @@ func TestComplianceReportMatchesASetComputedByHand(t *testing.T) {
 			{"deletion", "4", "0", "2", "1", "7.0", "7.0", "2", "2"},
 			{"opt_out", "2", "2", "0", "0", "0.0", "0.0", "2", "2"},
 			{"correction", "0", "0", "0", "0", "", "", "0", "0"},
+			{"opt_in", "0", "0", "0", "0", "", "", "0", "0"},
 		}
 		header := []string{"request_type", "received", "completed_in_whole_or_part", "denied", "open", "median_days_to_respond", "mean_days_to_respond", "answered", "answered_on_time"}
-		if len(records) < 5 || !slices.Equal(records[0], header) || !slices.EqualFunc(records[1:5], wantCSV, slices.Equal) {
+		if len(records) < 6 || !slices.Equal(records[0], header) || !slices.EqualFunc(records[1:6], wantCSV, slices.Equal) {
 			t.Errorf("CSV %q, want header %q and %q", records, header, wantCSV)
 		}
-		if len(records) != 5+1+12+2 || records[5][0] != "period_start" || !slices.Equal(records[6], []string{"2026-03-02", "2026-03-02", "4", "4", "2", "2", "2", "100.0", "0"}) {
-			t.Errorf("CSV series by day: %q", records[5:])
+		if len(records) != 6+1+12+2 || records[6][0] != "period_start" || !slices.Equal(records[7], []string{"2026-03-02", "2026-03-02", "4", "4", "2", "2", "2", "100.0", "0"}) {
+			t.Errorf("CSV series by day: %q", records[6:])
 		}
 
 		for _, tc := range []struct {
@@ -288,7 +290,7 @@ func checkLaterPeriod(t *testing.T, a *testapp.App, admin *browser, root *models
 		{"2026-03-30", "2026-04-05", "0", "0", "0", "1", "0", "0.0", "1"},
 		{"2026-04-06", "2026-04-12", "0", "0", "0", "0", "0", "", "1"},
 	}
-	if len(records) != 5+len(wantSeries)+2 || !slices.EqualFunc(records[5:5+len(wantSeries)], wantSeries, slices.Equal) {
+	if len(records) != 6+len(wantSeries)+2 || !slices.EqualFunc(records[6:6+len(wantSeries)], wantSeries, slices.Equal) {
 		t.Errorf("CSV series %q, want %q", records, wantSeries)
 	}
 }

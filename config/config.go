@@ -46,6 +46,8 @@ type Config struct {
 	DRPVerifications string // supported DRP verifications, comma-separated
 	DRPTrustAgent    bool   // trust an agent's email verification
 	DRPInternalHooks bool   // let status callbacks reach private addresses (testing only)
+	DRPRatePerIP     string // DRP calls per client IP per hour (default 1200)
+	DRPRatePerAgent  string // DRP calls per agent token per hour (default 600)
 }
 
 // DefaultMetricsAddr is where /metrics listens unless configured: the
@@ -79,10 +81,12 @@ func (c *Config) settings() []setting {
 		{"auto-migrate", "PRIVACYDESK_AUTO_MIGRATE", "apply database migrations at start-up", nil, &c.AutoMigrate},
 		{"workers", "PRIVACYDESK_WORKERS", "run background jobs in this instance", nil, &c.Workers},
 		{"drp-business-id", "PRIVACYDESK_DRP_BUSINESS_ID", "this business's id in the Data Rights Protocol directory (default: none, the /v1 DRP endpoints are off)", &c.DRPBusinessID, nil},
-		{"drp-actions", "PRIVACYDESK_DRP_ACTIONS", "DRP actions accepted from agents, comma-separated (default access,deletion,sale:opt-out)", &c.DRPActions, nil},
+		{"drp-actions", "PRIVACYDESK_DRP_ACTIONS", "DRP actions accepted from agents, comma-separated (default access,deletion,sale:opt-out,sale:opt-in)", &c.DRPActions, nil},
 		{"drp-verifications", "PRIVACYDESK_DRP_VERIFICATIONS", "DRP verifications supported, comma-separated: email, phone_number, address (default email)", &c.DRPVerifications, nil},
 		{"drp-trust-agent-verification", "PRIVACYDESK_DRP_TRUST_AGENT_VERIFICATION", "treat an email an agent marked verified as confirmed, without emailing the person (default off)", nil, &c.DRPTrustAgent},
 		{"drp-internal-callbacks", "PRIVACYDESK_DRP_INTERNAL_CALLBACKS", "let DRP status callbacks reach loopback and private addresses (testing only; default off)", nil, &c.DRPInternalHooks},
+		{"drp-rate-per-ip", "PRIVACYDESK_DRP_RATE_PER_IP", "DRP endpoint calls allowed per client IP per hour (default 1200)", &c.DRPRatePerIP, nil},
+		{"drp-rate-per-agent", "PRIVACYDESK_DRP_RATE_PER_AGENT", "DRP endpoint calls allowed per agent bearer token per hour (default 600)", &c.DRPRatePerAgent, nil},
 	}
 }
 
@@ -168,6 +172,9 @@ func (c *Config) normalize() error {
 		return fmt.Errorf("PRIVACYDESK_REQUEST_RETENTION: %w", err)
 	}
 	if _, err := c.DRP(); err != nil {
+		return err
+	}
+	if _, _, err := c.DRPRates(); err != nil {
 		return err
 	}
 	if c.SMTPURL != "" {
@@ -259,4 +266,25 @@ func (c *Config) DRP() (workflows.DRPSettings, error) {
 		return d, fmt.Errorf("PRIVACYDESK_DRP_VERIFICATIONS: %w", err)
 	}
 	return d, nil
+}
+
+// DRPRates returns the hourly limits of the DRP endpoints per client IP
+// and per agent token; 0 means the default.
+func (c *Config) DRPRates() (perIP, perAgent int, err error) {
+	parse := func(env, v string) (int, error) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return 0, fmt.Errorf("%s must be a whole number of calls per hour from 1 to 1000000 (got %q)", env, v)
+		}
+		return n, nil
+	}
+	if perIP, err = parse("PRIVACYDESK_DRP_RATE_PER_IP", c.DRPRatePerIP); err != nil {
+		return 0, 0, err
+	}
+	perAgent, err = parse("PRIVACYDESK_DRP_RATE_PER_AGENT", c.DRPRatePerAgent)
+	return perIP, perAgent, err
 }

@@ -85,3 +85,62 @@ func TestTrustedProxiesSettingTakesCIDRsAndAddressesAndRefusesOthers(t *testing.
 		t.Fatalf("--trusted-proxies: %q, %v", got, err)
 	}
 }
+
+// TestDRPRateSettingsTakeWholeNumbersAndRefuseOthers proves the DRP limits
+// are read from the environment and the flags, and a bad value is refused
+// naming its setting.
+func TestDRPRateSettingsTakeWholeNumbersAndRefuseOthers(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"PRIVACYDESK_DRP_RATE_PER_IP": "50", "PRIVACYDESK_DRP_RATE_PER_AGENT": " 7 "}
+	cfg, err := config.LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	if ip, agent, rerr := cfg.DRPRates(); err != nil || rerr != nil || ip != 50 || agent != 7 {
+		t.Fatalf("DRP rates %d/%d, %v %v; want 50/7", ip, agent, err, rerr)
+	}
+	cfg, err = config.LoadConfig("serve", []string{"--drp-rate-per-agent", "9"}, func(string) string { return "" }, io.Discard, nil)
+	if ip, agent, _ := cfg.DRPRates(); err != nil || ip != 0 || agent != 9 {
+		t.Fatalf("--drp-rate-per-agent: %d/%d, %v; want 0 (default)/9", ip, agent, err)
+	}
+	for env, v := range map[string]string{"PRIVACYDESK_DRP_RATE_PER_IP": "lots", "PRIVACYDESK_DRP_RATE_PER_AGENT": "0"} {
+		_, err := config.LoadConfig("serve", nil, func(k string) string {
+			if k == env {
+				return v
+			}
+			return ""
+		}, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), env) {
+			t.Errorf("%s=%q: err = %v, want one naming the setting", env, v, err)
+		}
+	}
+}
+
+// TestDRPActionsSettingTakesBothSpellingsAndRefusesOthers proves the
+// accepted DRP actions default to all four, read either spelling of the
+// sale actions, and refuse an action Privacy Desk cannot carry out.
+func TestDRPActionsSettingTakesBothSpellingsAndRefusesOthers(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (config.Config, error) {
+		return config.LoadConfig("serve", nil, func(k string) string {
+			if k == "PRIVACYDESK_DRP_ACTIONS" {
+				return v
+			}
+			return ""
+		}, io.Discard, nil)
+	}
+	for v, want := range map[string]string{
+		"":                                 "access,deletion,sale:opt-out,sale:opt-in",
+		"sale:opt_in, sale:opt_out,access": "sale:opt-in,sale:opt-out,access",
+		"sale:opt-in,sale:opt_in":          "sale:opt-in",
+	} {
+		cfg, err := load(v)
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		d, _ := cfg.DRP()
+		if got := strings.Join(d.Actions, ","); got != want {
+			t.Errorf("%q: actions %s, want %s", v, got, want)
+		}
+	}
+	if _, err := load("access,access:categories"); err == nil || !strings.Contains(err.Error(), "PRIVACYDESK_DRP_ACTIONS") {
+		t.Fatalf("unsupported action: err = %v, want one naming PRIVACYDESK_DRP_ACTIONS", err)
+	}
+}

@@ -16,6 +16,10 @@ const (
 	TypeDeletion   = "deletion"
 	TypeOptOut     = "opt_out"
 	TypeCorrection = "correction" // GDPR Art. 16, CCPA §1798.106
+	// TypeOptIn ends an earlier opt-out of sale/sharing (CCPA §7028). Only
+	// an authorized agent files one (DRP sale:opt-in), and the person
+	// confirms it by email: the second step the regulation asks for.
+	TypeOptIn = "opt_in"
 )
 
 // Request statuses; workflows owns the transitions between them.
@@ -38,10 +42,13 @@ const (
 	ScopeAnalytics      = "analytics"
 )
 
-// RequestTypes and OptOutScopes list the valid values in display order.
+// RequestTypes (what a person or staff can file), AllRequestTypes (those
+// and the agent-only opt-in) and OptOutScopes list the valid values in
+// display order.
 var (
-	RequestTypes = []string{TypeAccess, TypeDeletion, TypeOptOut, TypeCorrection}
-	OptOutScopes = []string{ScopeMarketingEmail, ScopeSaleSharing, ScopeAnalytics}
+	RequestTypes    = []string{TypeAccess, TypeDeletion, TypeOptOut, TypeCorrection}
+	AllRequestTypes = []string{TypeAccess, TypeDeletion, TypeOptOut, TypeCorrection, TypeOptIn}
+	OptOutScopes    = []string{ScopeMarketingEmail, ScopeSaleSharing, ScopeAnalytics}
 )
 
 // Request is one data-subject request. Its status only changes through

@@ -30,6 +30,16 @@ func AddSuppressions(ctx context.Context, tx *gorm.DB, s []Suppression) error {
 	return tx.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&s).Error
 }
 
+// RemoveSuppressions takes an email hash off the suppression list for the
+// scopes and returns how many entries it removed.
+func RemoveSuppressions(ctx context.Context, tx *gorm.DB, emailHash string, scopes []string) (int64, error) {
+	if len(scopes) == 0 {
+		return 0, nil
+	}
+	res := tx.WithContext(ctx).Where("email_hash = ? AND scope IN ?", emailHash, scopes).Delete(&Suppression{})
+	return res.RowsAffected, res.Error
+}
+
 // SuppressedScopes returns the scopes suppressed for an email hash.
 func SuppressedScopes(ctx context.Context, db *gorm.DB, emailHash string) ([]string, error) {
 	var scopes []string

@@ -62,7 +62,7 @@ func transitionRefusal(from, to string) error {
 
 // canMove: the lifecycle allows r to become to. Errors: EConflict.
 func canMove(r *models.Request, to string) error {
-	if !CanTransition(r.Status, to) {
+	if !CanTransition(r.Status, to) || (r.Status == models.StatusVerified && to == models.StatusCompleted && r.Type != models.TypeOptIn) {
 		return transitionRefusal(r.Status, to)
 	}
 	return nil

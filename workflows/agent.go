@@ -29,9 +29,8 @@ const (
 )
 
 // DRPActions lists the actions Privacy Desk can carry out for an agent.
-// sale:opt-in (reconsent) is recognised but has no request type here yet,
-// so it is answered as unsupported.
-var DRPActions = []string{ActionAccess, ActionDeletion, ActionOptOut}
+// sale:opt-in (reconsent) becomes an opt_in request the person confirms.
+var DRPActions = []string{ActionAccess, ActionDeletion, ActionOptOut, ActionOptIn}
 
 // DRPVerifications are the identity claims a business may list as supported.
 var DRPVerifications = []string{"email", "phone_number", "address"}

@@ -31,10 +31,10 @@ var errUnsupportedAction = fatal(models.EInvalid, "Unsupported rights actions su
 
 // ExerciseDRP files the request of a signed Data Rights Exercise message
 // sent with the agent's bearer token, into the same intake and lifecycle
-// as every other request (channel "agent"). Access and deletion still wait
-// for the person to confirm their email, unless the business trusts the
-// agent's verification and the agent marked the email verified; an
-// opt-out of sale is done at once. The same signed message again answers
+// as every other request (channel "agent"). Access, deletion and an
+// opt-in to sale still wait for the person to confirm their email, unless
+// the business trusts the agent's verification and the agent marked the
+// email verified; an opt-out of sale is done at once. The same signed message again answers
 // the request it filed. Errors, in the spec's validation order: EInvalid
 // (not base64), EUnauthorized (token), EForbidden (signature, agent-id,
 // business-id), EInvalid (times, action, regime, claims; FatalError when
@@ -131,6 +131,8 @@ func (s *Service) exerciseRequest(a *models.Agent, ex *exercise) (NewRequest, er
 		in.Type = models.TypeDeletion
 	case ActionOptOut:
 		in.Type, in.Scopes = models.TypeOptOut, []string{models.ScopeSaleSharing}
+	case ActionOptIn:
+		in.Type, in.Scopes = models.TypeOptIn, []string{models.ScopeSaleSharing}
 	default:
 		return in, errUnsupportedAction
 	}
@@ -168,7 +170,7 @@ func callbackAllowed(a *models.Agent, raw string) error {
 }
 
 // fileForAgent creates r in tx: an opt-out completed at once, a trusted
-// verified email confirmed, anything else waiting for the person's email
+// verified email confirmed (and an opt-in so carried out), anything else waiting for the person's email
 // confirmation, as a web filing does (minus the merge with a waiting one,
 // since each agent request is its own record).
 func (s *Service) fileForAgent(ctx context.Context, tx *gorm.DB, a *models.Agent, r *models.Request, trusted bool) error {
@@ -188,7 +190,13 @@ func (s *Service) fileForAgent(ctx context.Context, tx *gorm.DB, a *models.Agent
 		due := now.AddDate(0, 0, ResponseDays)
 		r.VerifiedAt, r.DueAt, r.IdentityConfirmed = &now, &due, "email verified by authorized agent "+a.ID
 		details["identity_confirmed"] = true
-		return s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: actor, Action: "agent_file", Details: details})
+		if err := s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: actor, Action: "agent_file", Details: details}); err != nil {
+			return err
+		}
+		if r.Type == models.TypeOptIn {
+			return s.completeOptIn(ctx, tx, r, actor)
+		}
+		return nil
 	}
 	exp := now.Add(VerifyLinkLife)
 	r.ExpiresAt = &exp

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -30,6 +31,7 @@ type DRPStatus struct {
 	ExpectedBy          string `json:"expected_by,omitempty"`
 	ProcessingDetails   string `json:"processing_details,omitempty"`
 	UserVerificationURL string `json:"user_verification_url,omitempty"`
+	ResultsURL          string `json:"results_url,omitempty"`
 }
 
 // denialReasons maps the staff's canned denial reasons to DRP's codes, in
@@ -74,8 +76,15 @@ func (s *Service) drpStatus(r *models.Request, link *models.AgentRequest) *DRPSt
 			st.ExpectedBy = FormatDRPTime(*r.QueueAt)
 		}
 	}
-	if st.Reason == "need_user_verification" {
-		st.UserVerificationURL = s.Settings.BaseURL + "/requests/resend"
+	switch {
+	case st.Reason == "need_user_verification":
+		// The page where the person asks for a fresh confirmation link.
+		st.UserVerificationURL = s.Settings.BaseURL + links.Resend
+	case st.Status == drpFulfilled && r.Type == models.TypeAccess:
+		// The page where the person gets their request's links (status
+		// and download) mailed to them; the download itself only goes to
+		// the person's email, never through the agent.
+		st.ResultsURL = s.Settings.BaseURL + links.Lookup
 	}
 	return st
 }

@@ -29,6 +29,7 @@ const (
 	EmailCancelled  = "cancelled"
 	EmailCompleted  = "completed"
 	EmailOptOutDone = "opt_out_done"
+	EmailOptInDone  = "opt_in_done"
 	EmailStaffNew   = "staff_new_request"
 	EmailExtended   = "extended"
 	EmailReminder   = "staff_reminder"

@@ -168,7 +168,8 @@ func (in *NewRequest) Validate() error {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Details = strings.TrimSpace(in.Details)
 	fields := map[string]string{}
-	if !slices.Contains(models.RequestTypes, in.Type) {
+	agentOptIn := in.Type == models.TypeOptIn && in.Channel == models.ChannelAgent // only agents file one
+	if !slices.Contains(models.RequestTypes, in.Type) && !agentOptIn {
 		fields["type"] = "Choose what you would like us to do: access, deletion, opt-out or correction."
 	}
 	if msg := EmailProblem(in.Email); msg != "" {
@@ -193,14 +194,19 @@ func (in *NewRequest) Validate() error {
 			scopes = append(scopes, sc)
 		}
 	}
-	if in.Type == models.TypeOptOut {
+	switch {
+	case agentOptIn:
+		if len(scopes) == 0 && fields["scopes"] == "" {
+			fields["scopes"] = "Choose at least one thing to opt back in to."
+		}
+	case in.Type == models.TypeOptOut:
 		if in.GPC && !slices.Contains(scopes, models.ScopeSaleSharing) {
 			scopes = append(scopes, models.ScopeSaleSharing)
 		}
 		if len(scopes) == 0 && fields["scopes"] == "" {
 			fields["scopes"] = "Choose at least one thing to opt out of."
 		}
-	} else if len(scopes) > 0 && fields["type"] == "" {
+	case len(scopes) > 0 && fields["type"] == "":
 		fields["scopes"] = "Opt-out choices only apply to an opt-out request."
 	}
 	// Keep the display order stable whatever order they were sent in.

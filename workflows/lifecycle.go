@@ -15,10 +15,11 @@ import (
 var allowed = map[string][]string{
 	"":                               {models.StatusPendingVerification, models.StatusVerified, models.StatusCompleted},
 	models.StatusPendingVerification: {models.StatusVerified, models.StatusCancelled, models.StatusExpired},
-	models.StatusVerified:            {models.StatusInProgress, models.StatusDenied, models.StatusCancelled},
-	models.StatusInProgress:          {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
-	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusDenied, models.StatusCancelled},
-	models.StatusFulfilling:          {models.StatusCompleted},
+	// A confirmed opt-in is carried out at once: verified → completed (canMove).
+	models.StatusVerified:         {models.StatusInProgress, models.StatusDenied, models.StatusCancelled, models.StatusCompleted},
+	models.StatusInProgress:       {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
+	models.StatusAwaitingApproval: {models.StatusFulfilling, models.StatusDenied, models.StatusCancelled},
+	models.StatusFulfilling:       {models.StatusCompleted},
 	// Only an overturned appeal reopens a denial (DecideAppeal).
 	models.StatusDenied: {models.StatusInProgress},
 }
@@ -120,7 +121,7 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 // once a deletion or opt-out is done.
 func (s *Service) startJobs(ctx context.Context, tx *gorm.DB, r *models.Request, to string) error {
 	switch {
-	case to == models.StatusVerified && r.Type != models.TypeOptOut:
+	case to == models.StatusVerified && r.Type != models.TypeOptOut && r.Type != models.TypeOptIn:
 		return s.startCollection(ctx, tx, r)
 	case to == models.StatusFulfilling:
 		return s.enqueue(ctx, tx, FulfilArgs{RequestID: r.ID}, nil)
@@ -136,6 +137,9 @@ func emailsFor(r *models.Request, from, to string) []string {
 	case models.StatusPendingVerification:
 		return []string{EmailVerify}
 	case models.StatusVerified:
+		if r.Type == models.TypeOptIn {
+			return nil // carried out in the same transaction: its confirmation follows
+		}
 		// The receipt also says what happens next: collection starts at
 		// once, so a second "in progress" email would follow it within the
 		// second and could arrive first.
@@ -145,8 +149,11 @@ func emailsFor(r *models.Request, from, to string) []string {
 	case models.StatusCancelled:
 		return []string{EmailCancelled}
 	case models.StatusCompleted:
-		if r.Type == models.TypeOptOut {
+		switch r.Type {
+		case models.TypeOptOut:
 			return []string{EmailOptOutDone}
+		case models.TypeOptIn:
+			return []string{EmailOptInDone}
 		}
 		return []string{EmailCompleted}
 	}
@@ -168,6 +175,7 @@ var labels = map[string]string{
 	models.TypeDeletion:              "Delete my data",
 	models.TypeOptOut:                "Opt out",
 	models.TypeCorrection:            "Correct my data",
+	models.TypeOptIn:                 "Opt back in to sale/sharing",
 	models.ScopeMarketingEmail:       "Marketing email",
 	models.ScopeSaleSharing:          "Sale/sharing and personalized advertising",
 	models.ScopeAnalytics:            "Analytics",

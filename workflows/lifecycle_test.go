@@ -33,7 +33,7 @@ var designLifecycle = map[string][]string{
 		models.StatusVerified,            // filed by staff who confirmed identity another way
 	},
 	models.StatusPendingVerification: {models.StatusVerified, models.StatusCancelled, models.StatusExpired},
-	models.StatusVerified:            {models.StatusInProgress, models.StatusDenied, models.StatusCancelled},
+	models.StatusVerified:            {models.StatusInProgress, models.StatusDenied, models.StatusCancelled, models.StatusCompleted}, // an agent's opt-in, once confirmed
 	models.StatusInProgress:          {models.StatusAwaitingApproval, models.StatusDenied, models.StatusCancelled},
 	models.StatusAwaitingApproval:    {models.StatusFulfilling, models.StatusDenied, models.StatusCancelled},
 	models.StatusFulfilling:          {models.StatusCompleted},

@@ -59,7 +59,7 @@ func (s *Service) ComplianceReport(ctx context.Context, from, to time.Time) (*Re
 	}
 	lines := map[string]*ReportLine{}
 	days := map[string][]float64{}
-	for _, t := range models.RequestTypes {
+	for _, t := range models.AllRequestTypes {
 		lines[t] = &ReportLine{Type: t}
 	}
 	rep := &Report{From: from, To: to, ByStatus: map[string]int{}}
@@ -102,7 +102,7 @@ func (s *Service) ComplianceReport(ctx context.Context, from, to time.Time) (*Re
 	if rep.Appeals, err = s.appealFigures(ctx, from, to); err != nil {
 		return nil, err
 	}
-	for _, t := range models.RequestTypes {
+	for _, t := range models.AllRequestTypes {
 		l := lines[t]
 		l.Answered = len(days[t])
 		l.MeanDays, l.MedianDays = meanMedian(days[t])

@@ -139,6 +139,9 @@ func (s *Service) Verify(ctx context.Context, token, proof string) (*models.Requ
 			due := now.AddDate(0, 0, ResponseDays)
 			err = s.transition(ctx, tx, r, Change{To: models.StatusVerified, Actor: "customer", Action: "verify",
 				Set: map[string]any{"verified_at": now, "due_at": due, "expires_at": nil}})
+			if err == nil && r.Type == models.TypeOptIn {
+				err = s.completeOptIn(ctx, tx, r, "customer")
+			}
 		case models.StatusExpired:
 			err = models.Errorf(models.EGone, "This request expired because its email was not confirmed in time. Please file a new request.")
 		case models.StatusCancelled:
