@@ -174,6 +174,8 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.POST(links.StaffLogout, s.handleLogout)
 	st := e.Group("", s.requireStaff) // the patterns are whole: links holds them once
 	st.GET(links.Queue, s.handleQueue)
+	st.POST(links.QueueBulk, s.handleBulk)
+	st.GET(links.QueueBulk, func(c *gin.Context) { c.Redirect(http.StatusSeeOther, links.Queue) })
 	st.GET(links.StaffNew, s.handleOnBehalfForm)
 	st.POST(links.StaffNew, s.handleOnBehalf)
 	st.GET(links.StaffRequest, s.handleStaffRequest)

@@ -40,6 +40,7 @@ const (
 	StaffPassword = StaffMember + "/password"
 	Reports       = Staff + "/reports"
 	ReportsCSV    = Staff + "/reports.csv"
+	QueueBulk     = Queue + "/bulk" // POST: one action on the selected requests of the filtered queue
 )
 
 // The JSON API.
