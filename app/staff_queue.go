@@ -151,7 +151,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
 			models.StatusPendingVerification, models.StatusExpired},
 		"Types": models.RequestTypes, "Channels": models.Channels,
-		"Staff": team, "DenialReasons": workflows.DenialReasons, "MaxBulk": workflows.MaxBulk,
+		"Staff": team, "DenialReasons": workflows.DenialReasons, "MaxBulk": workflows.MaxBulk, "CSV": csvLink(base),
 	}})
 }
 
