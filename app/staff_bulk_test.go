@@ -208,3 +208,27 @@ func TestBulkActionRefusesBadInputAndCrossSitePostsChangingNothing(t *testing.T)
 		t.Error("a refused bulk action assigned the request")
 	}
 }
+
+// TestBulkAllMatchingIsOfferedOnTheQueueAndCappedAt500 shows the queue
+// page's bulk form (a box per row, "all matching", the actions) and
+// proves "all" over a filter that matches more than MaxBulk requests is
+// refused with a clear error and touches none of them.
+func TestBulkAllMatchingIsOfferedOnTheQueueAndCappedAt500(t *testing.T) {
+	t.Parallel()
+	a := testapp.New(t, models.DialectSQLite, testapp.Options{DBSessions: true, Limits: roomy.Limits, NoJobs: true})
+	root := adminActor(t, a)
+	agent, _ := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
+	for range workflows.MaxBulk + 1 {
+		fileConfirmed(t, a, root, models.TypeAccess, "many@example.com", "Many")
+	}
+	page := agent.get(t, links.QueuePage(url.Values{"type": {models.TypeAccess}}))
+	contains(t, page.Body, `<form method="post" action="/staff/queue/bulk" id="bulk">`, `<input type="hidden" name="type" value="access">`,
+		`<input type="checkbox" name="id" value="PD-`, `name="all" value="true"`, "All 501 requests matching these filters (at most 500 at once)",
+		`<option value="deny">`, `href="/staff/queue.csv?type=access"`)
+	before := snapshot(t, a)
+	ans := agent.post(t, links.QueueBulk, url.Values{"type": {models.TypeAccess}, "all": {"true"}, "action": {"claim"}})
+	if ans.Status != http.StatusUnprocessableEntity || !strings.Contains(ans.Body, "This filter matches more than 500 requests") {
+		t.Errorf("all of 501: %d\n%s", ans.Status, ans.Body)
+	}
+	assertUnchanged(t, a, before)
+}
