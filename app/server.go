@@ -180,6 +180,9 @@ func (s *Server) routes(trustedProxies []string) error {
 	e.POST(links.StaffLogout, s.handleLogout)
 	st := e.Group("", s.requireStaff) // the patterns are whole: links holds them once
 	st.GET(links.Queue, s.handleQueue)
+	st.POST(links.QueueBulk, s.handleBulk)
+	st.GET(links.QueueCSV, s.handleQueueCSV)
+	st.GET(links.QueueBulk, func(c *gin.Context) { c.Redirect(http.StatusSeeOther, links.Queue) })
 	st.GET(links.StaffNew, s.handleOnBehalfForm)
 	st.POST(links.StaffNew, s.handleOnBehalf)
 	st.GET(links.StaffRequest, s.handleStaffRequest)
@@ -204,6 +207,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	admin.POST(links.StaffPassword, s.handleStaffPasswordReset)
 	admin.GET(links.Reports, s.handleReport)
 	admin.GET(links.ReportsCSV, s.handleReportCSV)
+	admin.GET(links.ReportsList, s.handleRequestListCSV)
 	s.drpAdminRoutes(admin)
 
 	e.POST(links.APIRequests, s.limitIntake(), s.handleAPICreate)

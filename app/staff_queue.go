@@ -11,6 +11,7 @@ import (
 
 	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/workflows"
 )
 
 // queuePageSize is how many requests a queue page shows.
@@ -138,6 +139,11 @@ func (s *Server) handleQueue(c *gin.Context) {
 	if sortBy == "" {
 		sortBy = "due"
 	}
+	team, err := s.accounts.ListStaff(c.Request.Context()) // whom a bulk action can assign to
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.renderStaff(c, http.StatusOK, "staff_queue", view{Title: "Queue", Form: q, Data: gin.H{
 		"Rows": p.Rows, "Links": links, "OpenAppeals": p.OpenAppeals, "Appealed": p.Appealed, "Counts": p.Counts, "Now": s.now(), "Sort": sortBy,
 		"From": from + 1, "To": from + len(p.Rows), "Total": p.Total, "Capped": p.TotalCapped,
@@ -145,6 +151,7 @@ func (s *Server) handleQueue(c *gin.Context) {
 			models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled,
 			models.StatusPendingVerification, models.StatusExpired},
 		"Types": models.AllRequestTypes, "Channels": models.Channels,
+		"Staff": team, "DenialReasons": workflows.DenialReasons, "MaxBulk": workflows.MaxBulk, "CSV": csvLink(base),
 	}})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,6 +18,7 @@ import (
 // Reports is what the compliance report page and its CSV need.
 type Reports interface {
 	ComplianceReport(ctx context.Context, from, to time.Time) (*workflows.Report, error)
+	ExportRequestsFiled(ctx context.Context, from, to time.Time, w io.Writer) error
 }
 
 var _ Reports = (*workflows.Service)(nil)

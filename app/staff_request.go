@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -36,6 +37,10 @@ type Casework interface {
 	DecideCorrection(ctx context.Context, actor *models.StaffUser, id, field, decision, reason string) error
 	Escalate(ctx context.Context, actor *models.StaffUser, id string, adminID int64, note string) (*models.Request, error)
 	UnlockVerification(ctx context.Context, actor *models.StaffUser, id string) (*models.Request, error)
+	ExportQueue(ctx context.Context, f models.QueueFilter, w io.Writer) error
+	BulkSelect(ctx context.Context, sel workflows.BulkSelection) (in, outside []string, err error)
+	BulkCheck(ctx context.Context, a workflows.BulkAction) error
+	Bulk(ctx context.Context, actor *models.StaffUser, sel workflows.BulkSelection, a workflows.BulkAction) (*workflows.BulkResult, error)
 }
 
 var _ Casework = (*workflows.Service)(nil)

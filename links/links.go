@@ -44,6 +44,9 @@ const (
 	StaffPassword = StaffMember + "/password"
 	Reports       = Staff + "/reports"
 	ReportsCSV    = Staff + "/reports.csv"
+	QueueBulk     = Queue + "/bulk"           // POST: one action on the selected requests of the filtered queue
+	QueueCSV      = Staff + "/queue.csv"      // the filtered queue as a CSV list of requests
+	ReportsList   = Reports + "/requests.csv" // the requests filed in a period, as a CSV list
 )
 
 // The JSON API.
@@ -120,6 +123,9 @@ func StaffPasswordPath(sid string) string { return Path(StaffPassword, sid) }
 
 // QueuePage is the queue with the query q.
 func QueuePage(q url.Values) string { return Queue + "?" + q.Encode() }
+
+// QueueCSVPage is the CSV list of the queue filtered by q.
+func QueueCSVPage(q url.Values) string { return QueueCSV + "?" + q.Encode() }
 
 // LoginPage is the sign-in page that returns to next once signed in.
 func LoginPage(next string) string { return StaffLogin + "?next=" + url.QueryEscape(next) }

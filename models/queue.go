@@ -271,3 +271,28 @@ func OpenRequestsLike(ctx context.Context, db *gorm.DB, r *Request) ([]Request, 
 		[]string{QueueOpen, QueuePending}).Order("created_at, id").Limit(10).Find(&rs).Error
 	return rs, err
 }
+
+// QueueMatches returns the ids of the requests f selects (its cursor and
+// limit aside), in f.Sort order, at most limit of them; with ids non-nil,
+// only those among ids. A bulk action re-applies the queue's filter with
+// it, so it never touches a request the filter does not select.
+func QueueMatches(ctx context.Context, db *gorm.DB, f QueueFilter, ids []string, limit int) ([]string, error) {
+	if ids != nil && len(ids) == 0 {
+		return nil, nil
+	}
+	q := queueFiltered(db.WithContext(ctx).Table("requests AS r").Select("r.id"), f)
+	if ids != nil {
+		q = q.Where("r.id IN ?", ids)
+	}
+	key := "r.queue_at"
+	if strings.HasSuffix(f.Sort, "filed") {
+		key = "r.created_at"
+	}
+	dir := ""
+	if strings.HasPrefix(f.Sort, "-") {
+		dir = " DESC"
+	}
+	var out []string
+	err := q.Order(key + dir + ", r.id" + dir).Limit(limit).Scan(&out).Error
+	return out, err
+}

@@ -34,3 +34,25 @@ func ReportRows(ctx context.Context, db *gorm.DB, from, to time.Time, f func(Rep
 			return nil
 		}).Error
 }
+
+// RequestsFiled returns up to limit requests filed in [from, to) after the
+// cursor, oldest first (ties broken by id), with their assignee's name,
+// and the cursor of the next batch (nil after the last one).
+func RequestsFiled(ctx context.Context, db *gorm.DB, from, to time.Time, after *Cursor, limit int) ([]QueueRow, *Cursor, error) {
+	q := db.WithContext(ctx).Table("requests AS r").Select("r.*, s.name AS assignee_name").
+		Joins("LEFT JOIN staff_users s ON s.id = r.assignee_id").
+		Where("r.created_at >= ? AND r.created_at < ?", from, to)
+	if after != nil {
+		q = q.Where("(r.created_at, r.id) > (?, ?)", after.At, after.ID)
+	}
+	var rows []QueueRow
+	if err := q.Order("r.created_at, r.id").Limit(limit + 1).Scan(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	if len(rows) <= limit {
+		return rows, nil, nil
+	}
+	rows = rows[:limit]
+	last := rows[limit-1]
+	return rows, &Cursor{At: last.CreatedAt, ID: last.ID}, nil
+}

@@ -226,3 +226,16 @@ func VerifyLockedFor(ctx context.Context, db *gorm.DB, email string) (locked boo
 		Scan(&row).Error
 	return row.Locked > 0, row.Attempts, err
 }
+
+// UnverifiedToRemind returns up to limit requests still waiting for email
+// confirmation that expire in (now, until], not locked and not yet sent a
+// reminder of kind, soonest to expire first (the requests_status_expires
+// index).
+func UnverifiedToRemind(ctx context.Context, db *gorm.DB, now, until time.Time, kind string, limit int) ([]Request, error) {
+	var rs []Request
+	err := db.WithContext(ctx).
+		Where("status = ? AND expires_at > ? AND expires_at <= ? AND verify_locked_at IS NULL", StatusPendingVerification, now, until).
+		Where("NOT EXISTS (SELECT 1 FROM reminders_sent m WHERE m.request_id = requests.id AND m.kind = ?)", kind).
+		Order("expires_at, id").Limit(limit).Find(&rs).Error
+	return rs, err
+}

@@ -130,18 +130,32 @@ func (s *Service) Escalate(ctx context.Context, actor *models.StaffUser, id stri
 
 // AddNote adds a staff note to the request. Errors: ENotFound, EInvalid.
 func (s *Service) AddNote(ctx context.Context, actor *models.StaffUser, id, body string) error {
-	body = strings.TrimSpace(body)
-	if body == "" || utf8.RuneCountInString(body) > 10000 || !cleanText(body, true) {
-		return invalidField("note", "Write a note of up to 10,000 characters.")
+	body, err := noteField(body)
+	if err != nil {
+		return err
 	}
-	_, err := s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		n := &models.Note{RequestID: r.ID, StaffID: actor.ID, Body: body, CreatedAt: s.now()}
-		if err := tx.Create(n).Error; err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, r, actor.Email, "note", map[string]any{"note_id": n.ID})
+	_, err = s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
+		return s.addNote(ctx, tx, r, actor, body)
 	})
 	return err
+}
+
+// noteField checks a staff note. Errors: EInvalid on the "note" field.
+func noteField(body string) (string, error) {
+	body = strings.TrimSpace(body)
+	if body == "" || utf8.RuneCountInString(body) > 10000 || !cleanText(body, true) {
+		return "", invalidField("note", "Write a note of up to 10,000 characters.")
+	}
+	return body, nil
+}
+
+// addNote saves a checked note on r with its audit event, in tx.
+func (s *Service) addNote(ctx context.Context, tx *gorm.DB, r *models.Request, actor *models.StaffUser, body string) error {
+	n := &models.Note{RequestID: r.ID, StaffID: actor.ID, Body: body, CreatedAt: s.now()}
+	if err := tx.Create(n).Error; err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, r, actor.Email, "note", map[string]any{"note_id": n.ID})
 }
 
 // Advance moves a request one step along the staff's own work: start
@@ -181,9 +195,15 @@ func (s *Service) Deny(ctx context.Context, actor *models.StaffUser, id, reason 
 		return nil, err
 	}
 	return s.onRequest(ctx, id, func(tx *gorm.DB, r *models.Request) error {
-		return s.transition(ctx, tx, r, Change{To: models.StatusDenied, Actor: actor.Email, Action: "deny",
-			Set: map[string]any{"denial_reason": reason, "closed_at": s.now()}})
+		return s.deny(ctx, tx, r, actor, reason)
 	})
+}
+
+// deny moves r to denied with a checked reason, in tx (its audit event and
+// the requester's email with it).
+func (s *Service) deny(ctx context.Context, tx *gorm.DB, r *models.Request, actor *models.StaffUser, reason string) error {
+	return s.transition(ctx, tx, r, Change{To: models.StatusDenied, Actor: actor.Email, Action: "deny",
+		Set: map[string]any{"denial_reason": reason, "closed_at": s.now()}})
 }
 
 // StaffCancel cancels a request on the requester's behalf (they asked by

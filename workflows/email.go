@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -250,6 +251,12 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 				}
 				if e.Kind == EmailVerify {
 					exp := s.now().Add(VerifyLinkLife)
+					if d.Details["reminder"] == true && r.ExpiresAt != nil && r.ExpiresAt.Before(exp) {
+						// A reminder's fresh link lasts as long as the request
+						// still waits, and says how long that is.
+						exp = *r.ExpiresAt
+						d.LinkHours = max(1, int(math.Ceil(exp.Sub(s.now()).Hours())))
+					}
 					tok, err := s.mintToken(ctx, tx, r.ID, models.PurposeVerify, 1, &exp)
 					if err != nil {
 						return err

@@ -82,6 +82,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &sendEmailWorker{s: s})
 		river.AddWorker(workers, &expireUnverifiedWorker{s: s})
+		river.AddWorker(workers, &remindUnverifiedWorker{s: s})
 		river.AddWorker(workers, &sendRemindersWorker{s: s})
 		river.AddWorker(workers, &collectSourceWorker{s: s})
 		river.AddWorker(workers, &fulfilWorker{s: s})
@@ -101,6 +102,11 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
 				func() (river.JobArgs, *river.InsertOpts) { return ExpireUnverifiedArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "expire_unverified"}),
+			// Every 15 minutes: a reminder goes out at most that much past
+			// ConfirmReminderBefore, so hours before the request expires.
+			river.NewPeriodicJob(river.PeriodicInterval(15*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return RemindUnverifiedArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "remind_unverified"}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return SendRemindersArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "send_reminders"}),

@@ -22,12 +22,7 @@ type QueuePage struct {
 
 // Queue returns one page of the staff queue, its total and the counts per status.
 func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, error) {
-	f.Now = s.now()
-	// Emails are stored lower-case and ids upper-case: search either way.
-	f.Search = models.NormalizeEmail(f.Search)
-	if strings.HasPrefix(f.Search, "pd-") {
-		f.Search = strings.ToUpper(f.Search)
-	}
+	f = s.queueFilter(f)
 	w, err := models.QueueSlice(ctx, s.DB.DB, f)
 	if err != nil {
 		return nil, err
@@ -63,6 +58,18 @@ func (s *Service) Queue(ctx context.Context, f models.QueueFilter) (*QueuePage, 
 		return nil, err
 	}
 	return p, nil
+}
+
+// queueFilter completes a filter from a form: the clock, and the search
+// term in the forms it is stored in.
+func (s *Service) queueFilter(f models.QueueFilter) models.QueueFilter {
+	f.Now = s.now()
+	// Emails are stored lower-case and ids upper-case: search either way.
+	f.Search = models.NormalizeEmail(f.Search)
+	if strings.HasPrefix(f.Search, "pd-") {
+		f.Search = strings.ToUpper(f.Search)
+	}
+	return f
 }
 
 // Detail is everything a staff member sees on a request's page.
