@@ -285,7 +285,7 @@ func TestDatasetPlansReport(t *testing.T) {
 				verdict = "**YES: " + strings.Join(full, ", ") + "**"
 				t.Errorf("%s, %s: %s reads %v in full:\n%s", dialect, s.phase, s.sql, full, strings.Join(plan, "\n"))
 			}
-			say("| %s | `%s` | %d | %s |", s.phase, short(inList.ReplaceAllString(s.sql, "?…")), s.runs, verdict)
+			say("| %s | `` %s `` | %d | %s |", s.phase, short(inList.ReplaceAllString(s.sql, "?…")), s.runs, verdict)
 			fmt.Fprintf(&details, "\n%s (%d runs):\n\n```\n%s\n\n%s\n```\n", s.phase, s.runs,
 				inList.ReplaceAllString(s.sql, "?…"), strings.Join(plan, "\n"))
 		}

@@ -261,7 +261,7 @@ func crowdPostgres(tb testing.TB, version string, build func(url string) (time.D
 	if err := admin.QueryRow("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", tmpl).Scan(&exists); err != nil {
 		tb.Fatal(err)
 	}
-	seeding := "copied from the template database " + tmpl
+	seeding := "the template database " + tmpl
 	if !exists || os.Getenv("PRIVACYDESK_BENCH_FRESH") != "" {
 		building := tmpl + "_building"
 		for _, q := range []string{"DROP DATABASE IF EXISTS " + building, "CREATE DATABASE " + building} {
