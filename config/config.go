@@ -71,8 +71,8 @@ func (c *Config) settings() []setting {
 		{"datasets", "PRIVACYDESK_DATASETS", "dataset files describing the store's tables, or folders of *.yaml files, comma-separated (default: the built-in demo store's)", &c.Datasets, nil},
 		{"base-url", "PRIVACYDESK_BASE_URL", "public URL that starts every emailed link (default http://localhost:PORT)", &c.BaseURL, nil},
 		{"smtp-url", "PRIVACYDESK_SMTP_URL", "smtp://user:pass@host:port?tls=none|starttls|tls (default: write .eml files)", &c.SMTPURL, nil},
-		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email", &c.MailFrom, nil},
-		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request", &c.SupportEmail, nil},
+		{"mail-from", "PRIVACYDESK_MAIL_FROM", "From address of every email (default: \"<name> Privacy <privacy_email>\" of the organization file)", &c.MailFrom, nil},
+		{"support-email", "PRIVACYDESK_SUPPORT_EMAIL", "address told of each newly verified request (default: privacy_email of the organization file)", &c.SupportEmail, nil},
 		{"org", "PRIVACYDESK_ORG", "the organization file: its name, contact, privacy policy, Art. 15 statements and third parties (default: Kactoily's, built in)", &c.Org, nil},
 		{"third-parties", "PRIVACYDESK_THIRD_PARTIES", "recipients told of deletions and opt-outs: Name|email|deletion,opt_out[|what they hold];… (a scope such as sale_sharing instead of opt_out: only those opt-outs; \"none\" for nobody)", &c.ThirdParties, nil},
 		{"trusted-proxies", "PRIVACYDESK_TRUSTED_PROXIES", "load balancers or proxies whose X-Forwarded-For names the client: CIDRs or IPs, comma-separated (default: none)", &c.TrustedProxies, nil},
@@ -95,8 +95,7 @@ func (c *Config) settings() []setting {
 // extra, if not nil, adds a command's own flags.
 func LoadConfig(name string, args []string, getenv func(string) string, stderr io.Writer, extra func(*flag.FlagSet)) (Config, error) {
 	c := Config{
-		Addr: ":8080", DataDir: "./data", MailFrom: "Kactoily Privacy <privacy@kactoily.com>",
-		SupportEmail: "privacy-team@kactoily.com", AutoMigrate: true, Workers: true,
+		Addr: ":8080", DataDir: "./data", AutoMigrate: true, Workers: true,
 	}
 	c.MetricsAddr = DefaultMetricsAddr
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -182,7 +181,7 @@ func (c *Config) normalize() error {
 			return fmt.Errorf("PRIVACYDESK_SMTP_URL: %w", err)
 		}
 	}
-	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+	if _, err := mail.ParseAddress(c.MailFrom); c.MailFrom != "" && err != nil {
 		return fmt.Errorf("PRIVACYDESK_MAIL_FROM must be an address like \"Name <privacy@example.com>\" (got %q)", c.MailFrom)
 	}
 	if c.SupportEmail != "" {

@@ -13,8 +13,9 @@ var codeFields = map[string]bool{
 }
 
 // formatField formats one field's value for a person: dates in one human
-// format, money from cents with its currency, yes/no, sizes in KB or MB.
-func formatField(name string, v any, currency string) string {
+// format, money from cents with its currency, yes/no, sizes in KB or MB,
+// stored codes in words (org is the organization's name they may name).
+func formatField(name string, v any, currency, org string) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -37,7 +38,10 @@ func formatField(name string, v any, currency string) string {
 	case string:
 		if codeFields[name] {
 			if w, ok := valueWords[x]; ok {
-				return w
+				if org == "" {
+					return humanize(strings.TrimSpace(strings.ReplaceAll(w, "{org}", "")))
+				}
+				return strings.ReplaceAll(w, "{org}", org)
 			}
 			return humanize(x)
 		}

@@ -31,7 +31,7 @@ func TestFormatFieldWritesMoneyDatesAndCodesForPeople(t *testing.T) {
 		{"quantity", 3, "", "3"},
 		{"closed_at", nil, "", ""},
 	} {
-		if got := formatField(tc.name, tc.v, tc.currency); got != tc.want {
+		if got := formatField(tc.name, tc.v, tc.currency, "Kactoily"); got != tc.want {
 			t.Errorf("formatField(%s, %v, %q) = %q, want %q", tc.name, tc.v, tc.currency, got, tc.want)
 		}
 	}

@@ -43,6 +43,7 @@ type indexCollector struct {
 	shelves  map[string][]*indexShelf // by source, kinds in first-seen order
 	byID     map[entryKey]*indexEntry // kept records that may have children
 	currency string                   // of the first order seen: for prices that carry none
+	org      string                   // the organization's name, for the words of stored codes
 }
 
 func newIndexCollector() *indexCollector {

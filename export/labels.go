@@ -159,9 +159,10 @@ func sourceTitle(src Source) string {
 	return humanize(src.Name())
 }
 
-// valueWords are the words shown for stored codes.
+// valueWords are the words shown for stored codes; {org} is the
+// organization's name (Facts.Store).
 var valueWords = map[string]string{
-	"paypal": "PayPal", "agent": "Kactoily support", "customer": "you",
+	"paypal": "PayPal", "agent": "{org} support", "customer": "you",
 	"shipping": "Shipping", "billing": "Billing",
 	"necessary": "Strictly necessary", "analytics": "Analytical/performance",
 	"functionality": "Functionality", "advertising": "Advertising",

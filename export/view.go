@@ -70,6 +70,7 @@ type childItem struct {
 // buildIndexView turns what the export collected into the page's view.
 func buildIndexView(sum summary, ic *indexCollector) indexView {
 	f := sum.Facts
+	ic.org = f.Store
 	v := indexView{Store: f.Store, Email: sum.Email, RequestID: f.RequestID,
 		Generated: humanDate(f.Generated), Policy: f.Policy, Rights: f.Rights, PrivacyCenter: f.PrivacyCenter}
 	for _, ss := range sum.Sources {
@@ -163,7 +164,7 @@ func (ic *indexCollector) kindView(sh *indexShelf, counts map[string]int) kindVi
 	}
 	for _, e := range entries {
 		cur := ic.currencyOf(e.rec, "")
-		row := rowView{Cells: cells(spec, e.rec, cur, false)}
+		row := rowView{Cells: cells(spec, e.rec, cur, ic.org, false)}
 		for _, k := range kids {
 			row.Children = append(row.Children, ic.group(e, k, cur))
 		}
@@ -181,7 +182,7 @@ func (ic *indexCollector) group(e *indexEntry, kind, cur string) childGroup {
 			continue
 		}
 		it := childItem{}
-		for _, cv := range cells(spec, c.rec, cur, true) {
+		for _, cv := range cells(spec, c.rec, cur, ic.org, true) {
 			if cv.Label == "" { // a long column: the label was cleared by cells
 				continue
 			}
@@ -189,7 +190,7 @@ func (ic *indexCollector) group(e *indexEntry, kind, cur string) childGroup {
 		}
 		for _, col := range specColumns(spec, c.rec) {
 			if col.long {
-				it.Long = append(it.Long, cellView{col.label, columnValue(col, c.rec, cur)})
+				it.Long = append(it.Long, cellView{col.label, columnValue(col, c.rec, cur, ic.org)})
 			}
 		}
 		for _, k := range childKinds(kind) {
@@ -216,7 +217,7 @@ func (ic *indexCollector) currencyOf(rec store.Record, parent string) string {
 
 // cells formats rec's columns; for a child, long columns come back with
 // an empty label so the caller can show them apart.
-func cells(spec kindSpec, rec store.Record, cur string, child bool) []cellView {
+func cells(spec kindSpec, rec store.Record, cur, org string, child bool) []cellView {
 	cols := specColumns(spec, rec)
 	out := make([]cellView, 0, len(cols))
 	for _, c := range cols {
@@ -224,7 +225,7 @@ func cells(spec kindSpec, rec store.Record, cur string, child bool) []cellView {
 			out = append(out, cellView{})
 			continue
 		}
-		v := columnValue(c, rec, cur)
+		v := columnValue(c, rec, cur, org)
 		if child && v == "" {
 			continue
 		}
@@ -233,14 +234,14 @@ func cells(spec kindSpec, rec store.Record, cur string, child bool) []cellView {
 	return out
 }
 
-func columnValue(c column, rec store.Record, cur string) string {
+func columnValue(c column, rec store.Record, cur, org string) string {
 	sep := c.sep
 	if sep == "" {
 		sep = ", "
 	}
 	var parts []string
 	for _, name := range c.fields {
-		if s := formatField(name, fieldValue(rec, name), cur); s != "" {
+		if s := formatField(name, fieldValue(rec, name), cur, org); s != "" {
 			parts = append(parts, s)
 		}
 	}

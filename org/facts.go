@@ -2,6 +2,7 @@ package org
 
 import (
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +36,12 @@ type Facts struct {
 	PolicyUpdated time.Time
 	// ThirdParties are the recipients told of deletions and opt-outs.
 	ThirdParties []ThirdParty
+}
+
+// MailFrom is the default From of every email: "<Name> Privacy
+// <PrivacyEmail>".
+func (f *Facts) MailFrom() string {
+	return (&mail.Address{Name: f.Name + " Privacy", Address: f.PrivacyEmail}).String()
 }
 
 // Initial is the first letter of the name, the privacy center's logo.

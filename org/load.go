@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/kactoily/privacydesk/internal/yamlwords"
 )
 
 // builtin is Kactoily's organization file, the default.
@@ -126,53 +127,11 @@ func decodeError(name string, data []byte, err error) error {
 	case errors.As(err, &unknown):
 		out.Msg = "unknown field (check its spelling and indentation)"
 	case errors.As(err, &te):
-		out.Msg = fmt.Sprintf("want %s, got %s", kindOf(te.DstType), kindOf(te.SrcType))
+		out.Msg = fmt.Sprintf("want %s, got %s", yamlwords.OfType(te.DstType), yamlwords.OfType(te.SrcType))
 	case errors.As(err, &ne):
-		out.Msg = fmt.Sprintf("want %s, got %s", nodeKind(ne.Expected), nodeKind(ne.Actual))
+		out.Msg = fmt.Sprintf("want %s, got %s", yamlwords.OfNode(ne.Expected), yamlwords.OfNode(ne.Actual))
 	}
 	return out
-}
-
-// kindOf names a Go type as the file's author knows it.
-func kindOf(t reflect.Type) string {
-	if t == nil {
-		return "nothing"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "text"
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.String {
-			return "a list of text"
-		}
-		return "a list"
-	case reflect.Struct, reflect.Map:
-		return "a set of fields"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Float64:
-		return "a number"
-	}
-	return t.String()
-}
-
-// nodeKind names a YAML node type as the file's author knows it.
-func nodeKind(t ast.NodeType) string {
-	switch t {
-	case ast.SequenceType:
-		return "a list"
-	case ast.MappingType, ast.MappingValueType:
-		return "a set of fields"
-	case ast.StringType, ast.LiteralType:
-		return "text"
-	case ast.IntegerType, ast.FloatType:
-		return "a number"
-	case ast.BoolType:
-		return "true or false"
-	case ast.NullType:
-		return "nothing"
-	}
-	return t.YAMLName()
 }
 
 // fileIndex maps the file's fields to lines and back: the line of each

@@ -152,3 +152,9 @@ func TestLoadNamesTheFileOnDisk(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestMailFromIsTheOrganizationsPrivacyAddress(t *testing.T) {
+	if got, want := org.Default().MailFrom(), `"Kactoily Privacy" <privacy@kactoily.com>`; got != want {
+		t.Errorf("org.Default().MailFrom() = %q, want %q", got, want)
+	}
+}

@@ -249,6 +249,7 @@ func (c *checker) tableSpec(at string, t *TableSpec, s *SourceSpec) error {
 		return err
 	}
 	c.index(at+".index", t.Table, t.Index)
+	c.index(at+".email_index", t.Table, t.EmailIndex)
 	if p := t.Belongs.Parent; p != nil {
 		return c.path(at, t, p, s)
 	}

@@ -146,6 +146,10 @@ type TableSpec struct {
 	// Index names the index the lookup relies on (documentation, checked
 	// by `datasets check` where the database can tell).
 	Index string `yaml:"index"`
+	// EmailIndex names the index on lower(email column) that finds guest
+	// rows by email (belongs.email); without one, every lookup reads all
+	// rows without an account. Checked like Index.
+	EmailIndex string `yaml:"email_index"`
 	// Columns are exported, in this order, as the record's fields.
 	Columns []ColumnSpec `yaml:"columns"`
 	// Never lists columns that are never exported (password hashes,

@@ -63,6 +63,8 @@ func TestParseDatasetNamesFileLineAndField(t *testing.T) {
 			"sources[0].tables[1].belongs.parent.table: table \"carts\" is not described earlier"},
 		{"unknown category", strings.Replace(base, "category: contact", "category: secrets", 1), 9, `sources[0].tables[0].columns[0].category: "secrets" is not one of`},
 		{"no way to belong", strings.Replace(base, "belongs: {email: email}", "belongs: {}", 1), 7, "give exactly one way a row belongs"},
+		{"email index without an email", base + "      - table: lines\n        kind: line\n        email_index: lines_email\n        belongs: {parent: {table: orders, column: order_id}}\n        columns: [{name: sku, category: purchase}]\n", 12,
+			"sources[0].tables[1].email_index: only means something with belongs.email"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

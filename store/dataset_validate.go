@@ -185,6 +185,9 @@ func (v *validator) table(at string, t *TableSpec, s *SourceSpec, earlier map[st
 	if b.GuestID != nil && (b.CustomerID == "" || b.Email == "") {
 		v.bad(at+".belongs.guest_id", "only means something with both customer_id and email")
 	}
+	if t.EmailIndex != "" && b.Email == "" {
+		v.bad(at+".email_index", "only means something with belongs.email")
+	}
 	if p := b.Parent; p != nil {
 		if _, ok := earlier[p.Table]; !ok {
 			v.bad(at+".belongs.parent.table", "table %q is not described earlier in this source: a path must reach the person through the source's own tables", p.Table)

@@ -88,7 +88,7 @@ func record(n *node, r row, red *redactor) Record {
 	t := n.t
 	rec := Record{Kind: t.Kind, ID: r.id}
 	if m := t.Meta; m != nil {
-		key := exportValue(r.vals[m.KeyColumn], "string")
+		key := exportValue(r.get(m.KeyColumn), "string")
 		for _, k := range m.Keys {
 			if k.Key != key {
 				continue
@@ -96,13 +96,14 @@ func record(n *node, r row, red *redactor) Record {
 			f := Field{Category: k.Category, Purpose: or(k.Purpose, t.Purpose), Retention: or(k.Retention, t.Retention), Label: k.Label}
 			kf, vf := f, f
 			kf.Name, kf.Value = m.KeyColumn, key
-			vf.Name, vf.Value = m.ValueColumn, exportValue(r.vals[m.ValueColumn], "string")
+			vf.Name, vf.Value = m.ValueColumn, exportValue(r.get(m.ValueColumn), "string")
 			rec.Fields = []Field{kf, vf}
 		}
 		return rec
 	}
+	rec.Fields = make([]Field, 0, len(t.Columns))
 	for _, c := range t.Columns {
-		f := Field{Name: c.Name, Value: exportValue(r.vals[c.Name], c.Type), Category: c.Category,
+		f := Field{Name: c.Name, Value: exportValue(r.get(c.Name), c.Type), Category: c.Category,
 			Purpose: or(c.Purpose, t.Purpose), Retention: or(c.Retention, t.Retention), Label: c.Label}
 		if red != nil {
 			if len(c.RedactWhen) > 0 && matches(r, c.RedactWhen) {
@@ -120,7 +121,7 @@ func record(n *node, r row, red *redactor) Record {
 // matches reports whether the row's columns have the values of where.
 func matches(r row, where map[string]string) bool {
 	for col, want := range where {
-		if exportValue(r.vals[col], "string") != want {
+		if exportValue(r.get(col), "string") != want {
 			return false
 		}
 	}
@@ -238,5 +239,5 @@ func keyOf(r row, key, idCol string) any {
 	if key == idCol {
 		return r.id
 	}
-	return normKey(r.vals[key])
+	return normKey(r.get(key))
 }

@@ -184,7 +184,7 @@ func (x *eraser) decide(n *node, r row, forced bool, parentKept, childKept map[a
 	case keep == nil:
 		return kept{}
 	case keep.WithParent:
-		return parentKept[normKey(r.vals[t.Belongs.Parent.Column])]
+		return parentKept[normKey(r.get(t.Belongs.Parent.Column))]
 	}
 	k := kept{ok: true}
 	earliest := func(u time.Time) {
@@ -193,21 +193,21 @@ func (x *eraser) decide(n *node, r row, forced bool, parentKept, childKept map[a
 		}
 	}
 	if w := keep.Within; w != nil {
-		at, ok := asTime(r.vals[w.Column])
+		at, ok := asTime(r.get(w.Column))
 		if !ok || at.Before(x.now.AddDate(-w.Years, 0, 0)) {
 			return kept{}
 		}
 		earliest(at.AddDate(w.Years, 0, 0))
 	}
 	if keep.Future != "" {
-		at, ok := asTime(r.vals[keep.Future])
+		at, ok := asTime(r.get(keep.Future))
 		if !ok || !x.now.Before(at) {
 			return kept{}
 		}
 		earliest(at)
 	}
 	for _, c := range keep.WhileTrue {
-		if !asBool(r.vals[c]) {
+		if !asBool(r.get(c)) {
 			return kept{}
 		}
 	}
@@ -239,7 +239,7 @@ func (x *eraser) under(ch *node, parents []row, n *node, forced bool, parentKept
 	err := eachPage(x.ctx, x.db, ch, c, func(page []row) error {
 		fate, err := x.page(ch, page, false, parentKept)
 		for _, r := range page {
-			k, pk := fate[r.id], normKey(r.vals[ch.t.Belongs.Parent.Column])
+			k, pk := fate[r.id], normKey(r.get(ch.t.Belongs.Parent.Column))
 			cur := out[pk]
 			if k.ok {
 				cur.ok = true

@@ -63,7 +63,7 @@ func (x *eraser) anonymize(tx *gorm.DB, n *node, page []row, ids []int64) (int, 
 		}
 		for _, r := range page {
 			if want[r.id] {
-				k := exportValue(r.vals[m.KeyColumn], "string").(string)
+				k := exportValue(r.get(m.KeyColumn), "string").(string)
 				byKey[k] = append(byKey[k], r.id)
 			}
 		}
@@ -126,10 +126,10 @@ func (x *eraser) alreadyAnonymized(n *node, r row) bool {
 		s.Column = m.ValueColumn
 		sets = []SetSpec{s}
 	} else if t.Erase.Mark != "" {
-		return r.vals[t.Erase.Mark] != nil
+		return r.get(t.Erase.Mark) != nil
 	}
 	for _, s := range sets {
-		v := r.vals[s.Column]
+		v := r.get(s.Column)
 		switch {
 		case s.ToNull:
 			if v != nil {
@@ -150,7 +150,7 @@ func (x *eraser) alreadyAnonymized(n *node, r row) bool {
 
 // metaKey returns the key spec of a key/value row (nil for an unknown key).
 func metaKey(t *TableSpec, r row) *MetaKeySpec {
-	k := exportValue(r.vals[t.Meta.KeyColumn], "string")
+	k := exportValue(r.get(t.Meta.KeyColumn), "string")
 	for i := range t.Meta.Keys {
 		if t.Meta.Keys[i].Key == k {
 			return &t.Meta.Keys[i]

@@ -102,7 +102,8 @@ func keptLine(it store.PlanItem, years int) (KeptLine, string) {
 		l.Removed = "We removed your email address, the subject and the link to you, so nothing in " + them + " identifies you."
 		ground = groundStats
 	default:
-		l.Why = "for this reason: " + it.Reason
+		// The dataset's reason is a sentence; the email adds the full stop.
+		l.Why = "for this reason: " + strings.TrimRight(strings.TrimSpace(it.Reason), ".")
 	}
 	return l, ground
 }

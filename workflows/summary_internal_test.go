@@ -48,3 +48,14 @@ func TestMergeResultsKeepsTheWidestKeptUntilRange(t *testing.T) {
 		})
 	}
 }
+
+// TestKeptLineOfAnotherStoresKindEndsInOneFullStop proves the summary of a
+// kind the dataset file describes (another store's) quotes its keep reason
+// without doubling the full stop the email template adds.
+func TestKeptLineOfAnotherStoresKindEndsInOneFullStop(t *testing.T) {
+	l, _ := keptLine(store.PlanItem{Kind: "wc_order", Action: store.ActionAnonymize, Count: 2,
+		Reason: "Kept for the legal accounting period (7 years). "}, 7)
+	if want := "for this reason: Kept for the legal accounting period (7 years)"; l.Why != want {
+		t.Errorf("Why = %q, want %q", l.Why, want)
+	}
+}

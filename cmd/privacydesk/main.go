@@ -32,7 +32,7 @@ func program(args []string, o options) int {
 
 var errUsage = errors.New("usage")
 
-const usage = `Privacy Desk: data-subject requests for Kactoily.com.
+const usage = `Privacy Desk: data-subject requests (access, deletion, opt-out) for an online store.
 
 Usage:
   privacydesk serve [--demo] [flags]   run the web server and background workers

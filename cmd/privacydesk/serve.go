@@ -117,7 +117,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	drp, _ := cfg.DRP() // checked by LoadConfig
 	svc, err := workflows.NewService(ctx, workflows.Deps{
 		DB: db, Store: store, Datasets: datasets, Mailer: mailer, Renderer: renderer, Log: log, Metrics: workflows.NewMetrics(reg),
-		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: cfg.MailFrom, SupportEmail: cfg.SupportEmail, Org: facts,
+		Settings: workflows.Settings{BaseURL: baseURL, MailFrom: or(cfg.MailFrom, facts.MailFrom()),
+			SupportEmail: or(cfg.SupportEmail, facts.PrivacyEmail), Org: facts,
 			DataDir: cfg.DataDir, ThirdParties: thirdParties, RequestRetention: cfg.Retention(), DRP: drp},
 		Jobs: workflows.JobOptions{Disabled: !cfg.Workers, PollInterval: o.JobPoll, Timeout: o.JobTimeout},
 	})
@@ -247,4 +248,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintf(stdout, "migrated %s database: %d migration(s) applied\n", db.Dialect, n)
 	return nil
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
