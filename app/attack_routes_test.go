@@ -151,6 +151,7 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 		forms["/staff/requests/:id/correction"] = url.Values{"field": {"name"}, "decision": {"accepted"}, "reason": {"Planted reason."}}
 		forms["/staff/requests/:id/escalate"] = url.Values{"admin": {strconv.FormatInt(root.ID, 10)}, "note": {"Planted note."}}
 		forms["/staff/requests/:id/unlock-verification"] = url.Values{}
+		forms["/staff/queue/bulk"] = url.Values{"action": {"claim"}, "id": {id}}
 		forms["/requests/:id/appeal"] = url.Values{"token": {token}, "reason": {"Planted appeal."}}
 		forms["/staff/requests/:id/appeal"] = url.Values{"decision": {"uphold"}, "answer": {"Planted answer."}}
 		forms["/receipts/verify"] = url.Values{"receipt": {"{}"}, "email": {"vera@example.com"}}
