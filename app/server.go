@@ -48,6 +48,7 @@ type Server struct {
 	now       func() time.Time
 	engine    *gin.Engine
 	drp       DRPService // nil: no Data Rights Protocol endpoints
+	wording   Wording    // nil: built-in wording only, no editor
 }
 
 // Options configure NewServer.
@@ -73,6 +74,7 @@ type Options struct {
 	// names the client (nil: none; the client is the connection's peer).
 	TrustedProxies []string
 	DRP            DRPService // the Data Rights Protocol endpoints (nil: none)
+	Wording        Wording    // the company's own wording and its editor (nil: built-in only)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -97,7 +99,7 @@ func NewServer(o Options) (*Server, error) {
 	s := &Server{
 		intake: o.Intake, requester: o.Requester, accounts: o.Staff, casework: o.Casework, reports: o.Reports, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, org: o.Org, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
-		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP,
+		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP, wording: o.Wording,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -199,6 +201,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	admin.GET(links.Reports, s.handleReport)
 	admin.GET(links.ReportsCSV, s.handleReportCSV)
 	s.drpAdminRoutes(admin)
+	s.wordingRoutes(admin)
 
 	e.POST(links.APIRequests, s.limitIntake(), s.handleAPICreate)
 	e.GET(links.APIRequest, s.handleAPIGet)

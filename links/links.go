@@ -40,6 +40,8 @@ const (
 	StaffPassword = StaffMember + "/password"
 	Reports       = Staff + "/reports"
 	ReportsCSV    = Staff + "/reports.csv"
+	StaffWording  = Staff + "/admin/wording"
+	StaffWordOne  = StaffWording + "/:kind/:lang" // one wording's editor
 )
 
 // The JSON API.
@@ -110,6 +112,9 @@ func StaffAction(id, act string) string { return Path(ActPattern(act), id) }
 
 // StaffMemberPath is the address of one staff account (sid: its id).
 func StaffMemberPath(sid string) string { return Path(StaffMember, sid) }
+
+// StaffWordingPath is the editor of the wording of kind in lang.
+func StaffWordingPath(kind, lang string) string { return Path(StaffWordOne, kind, lang) }
 
 // StaffPasswordPath is the address that resets one staff account's password.
 func StaffPasswordPath(sid string) string { return Path(StaffPassword, sid) }

@@ -135,7 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc,
 		Logger: log, Registry: reg, Org: facts, HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
-		DRP: svc,
+		DRP: svc, Wording: svc,
 	})
 	if err != nil {
 		return err
