@@ -49,6 +49,7 @@ type Server struct {
 	engine    *gin.Engine
 	drp       DRPService // nil: no Data Rights Protocol endpoints
 	receipts  Receipts   // nil: the receipt key and check page answer 404
+	wording   Wording    // nil: built-in wording only, no editor
 }
 
 // Options configure NewServer.
@@ -75,6 +76,7 @@ type Options struct {
 	TrustedProxies []string
 	DRP            DRPService // the Data Rights Protocol endpoints (nil: none)
 	Receipts       Receipts   // the signed receipts' key and check page (nil: none)
+	Wording        Wording    // the company's own wording and its editor (nil: built-in only)
 }
 
 // NewServer parses the page templates (failing fast on a broken one) and
@@ -99,7 +101,7 @@ func NewServer(o Options) (*Server, error) {
 	s := &Server{
 		intake: o.Intake, requester: o.Requester, accounts: o.Staff, casework: o.Casework, reports: o.Reports, log: o.Logger, pages: p, limits: newLimiters(o.Limits), ready: o.Ready,
 		registry: o.Registry, policy: o.Policy, org: o.Org, https: o.HTTPS, metrics: newHTTPMetrics(o.Registry),
-		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP,
+		sessions: newSessions(o.Sessions, o.HTTPS), now: o.Now, drp: o.DRP, wording: o.Wording,
 		receipts: o.Receipts,
 	}
 	if s.now == nil {
@@ -209,6 +211,7 @@ func (s *Server) routes(trustedProxies []string) error {
 	admin.GET(links.ReportsCSV, s.handleReportCSV)
 	admin.GET(links.ReportsList, s.handleRequestListCSV)
 	s.drpAdminRoutes(admin)
+	s.wordingRoutes(admin)
 
 	e.POST(links.APIRequests, s.limitIntake(), s.handleAPICreate)
 	e.GET(links.APIRequest, s.handleAPIGet)

@@ -47,6 +47,8 @@ const (
 	QueueBulk     = Queue + "/bulk"           // POST: one action on the selected requests of the filtered queue
 	QueueCSV      = Staff + "/queue.csv"      // the filtered queue as a CSV list of requests
 	ReportsList   = Reports + "/requests.csv" // the requests filed in a period, as a CSV list
+	StaffWording  = Staff + "/admin/wording"
+	StaffWordOne  = StaffWording + "/:kind/:lang" // one wording's editor
 )
 
 // The JSON API.
@@ -117,6 +119,9 @@ func StaffAction(id, act string) string { return Path(ActPattern(act), id) }
 
 // StaffMemberPath is the address of one staff account (sid: its id).
 func StaffMemberPath(sid string) string { return Path(StaffMember, sid) }
+
+// StaffWordingPath is the editor of the wording of kind in lang.
+func StaffWordingPath(kind, lang string) string { return Path(StaffWordOne, kind, lang) }
 
 // StaffPasswordPath is the address that resets one staff account's password.
 func StaffPasswordPath(sid string) string { return Path(StaffPassword, sid) }

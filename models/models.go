@@ -10,5 +10,6 @@ func AppModels() []any {
 		&AuditAnchor{}, &Appeal{},
 		&Correction{},
 		&Agent{}, &AgentToken{}, &AgentRequest{},
+		&Wording{},
 	}
 }

@@ -208,6 +208,11 @@ type EmailData struct {
 	Links            []RequestLink  // lookup by email: the address's requests
 	Appeal           *models.Appeal // appeal emails: the appeal, with its answer once decided
 	ReceiptURL       string         // the page that checks the receipt attached to the receipt email
+
+	// An admin's own wording (WordingKinds), placeholders filled in as
+	// plain text: the subject replaces the template's, the opening
+	// paragraph its first one.
+	Subject, Intro string
 }
 
 // composeEmail renders an outbox email, minting the tokens its links need.
@@ -306,9 +311,15 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 			}
 		}
 	}
+	if err := s.applyEditedWording(ctx, e.Kind, &d); err != nil {
+		return nil, err
+	}
 	subject, text, html, err := s.Renderer.Render(e.Kind, d)
 	if err != nil {
 		return nil, err
+	}
+	if d.Subject != "" {
+		subject = d.Subject
 	}
 	msg := &mail.Message{
 		From: s.Settings.MailFrom, To: e.ToAddr, Subject: subject, Text: text, HTML: html,

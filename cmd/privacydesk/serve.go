@@ -137,7 +137,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc, Receipts: svc,
 		Logger: log, Registry: reg, Org: facts, HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
-		DRP: svc, Limits: app.Limits{DRPPerIP: drpPerIP, DRPPerAgent: drpPerAgent},
+		DRP: svc, Limits: app.Limits{DRPPerIP: drpPerIP, DRPPerAgent: drpPerAgent}, Wording: svc,
 	})
 	if err != nil {
 		return err

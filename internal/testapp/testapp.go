@@ -146,7 +146,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	s, err := app.NewServer(app.Options{
 		Intake: a.Svc, Requester: a.Svc, Staff: a.Svc, Casework: a.Svc, Reports: a.Svc, Receipts: a.Svc,
 		Logger: log, Limits: o.Limits, Registry: reg, Sessions: sessions, Now: clock.Now,
-		Org: facts, Policy: policy, TrustedProxies: o.TrustedProxies, DRP: a.Svc})
+		Org: facts, Policy: policy, TrustedProxies: o.TrustedProxies, DRP: a.Svc, Wording: a.Svc})
 	if err != nil {
 		t.Fatal(err)
 	}
