@@ -154,8 +154,9 @@ func TestCrossSitePostOnEveryRouteIsRefusedAndChangesNothing(t *testing.T) {
 		forms["/staff/queue/bulk"] = url.Values{"action": {"claim"}, "id": {id}}
 		forms["/requests/:id/appeal"] = url.Values{"token": {token}, "reason": {"Planted appeal."}}
 		forms["/staff/requests/:id/appeal"] = url.Values{"decision": {"uphold"}, "answer": {"Planted answer."}}
+		forms["/staff/admin/wording/:kind/:lang"] = url.Values{"action": {"save"}, "subject": {"Planted {{request_id}}"}}
 		forms["/receipts/verify"] = url.Values{"receipt": {"{}"}, "email": {"vera@example.com"}}
-		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10)}
+		params := map[string]string{"id": id, "sid": strconv.FormatInt(agent.ID, 10), "kind": "receipt", "lang": "en"}
 		var posts []string
 		for _, r := range allRoutes(t) {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -224,7 +225,7 @@ func TestAgentIsRefusedEveryAdminRoute(t *testing.T) {
 		a := testapp.New(t, dialect, staffOpts)
 		agent, me := signedIn(t, a, "quinn@kactoily.example", "Quinn Agent", models.RoleAgent)
 		_, root := signedIn(t, a, "ada@kactoily.example", "Ada Admin", models.RoleAdmin)
-		params := map[string]string{"sid": strconv.FormatInt(root.ID, 10)}
+		params := map[string]string{"sid": strconv.FormatInt(root.ID, 10), "kind": "receipt", "lang": "en"}
 		forms := url.Values{"name": {"Eve"}, "email": {"eve@kactoily.example"}, "role": {"admin"},
 			"password": {"correct horse battery"}, "disabled": {"on"}}
 		n := 0
