@@ -16,6 +16,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/kactoily/privacydesk/locale"
+	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/templates"
 )
 
@@ -164,6 +165,12 @@ func TestTemplatesUseOnlyEnglishKeys(t *testing.T) {
 	}
 	if used < 100 {
 		t.Errorf("templates call t only %d times", used)
+	}
+	// The receipt's next step is picked by the request's type.
+	for _, typ := range models.RequestTypes {
+		if en["email.receipt.next_"+typ+"_html"] == nil {
+			t.Errorf("receipt has no next step for type %q", typ)
+		}
 	}
 	// Keys the handlers name: "section.key" literals whose section is a catalog section.
 	sections := map[string]bool{}
