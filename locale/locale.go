@@ -108,7 +108,9 @@ func Parse(tag string) (string, error) {
 		return "", ErrUnsupported
 	}
 	_, i, conf := matcher.Match(t)
-	if conf < language.High {
+	base, _ := t.Base()
+	want, _ := tags[i].Base()
+	if conf < language.High || base != want { // the matcher falls back to English for some unknown tags
 		return "", ErrUnsupported
 	}
 	return Supported[i], nil

@@ -277,7 +277,7 @@ func TestMatchAndParsePickSupportedLanguages(t *testing.T) {
 			t.Errorf("Parse(%q) = %q %v, want %q", tag, got, err, want)
 		}
 	}
-	for _, tag := range []string{"xx", "pt", "<b>", "español"} {
+	for _, tag := range []string{"xx", "pt", "<b>", "español", "tlh"} {
 		if _, err := locale.Parse(tag); err == nil {
 			t.Errorf("Parse(%q) accepted", tag)
 		}
