@@ -99,3 +99,24 @@ func TestSwitcherCookieAndLookupEmailFollowTheVisitor(t *testing.T) {
 		}
 	})
 }
+
+// TestFormErrorsSpeakTheVisitorsLanguage proves a refused form shows the
+// summary and each field's error in the page's language.
+func TestFormErrorsSpeakTheVisitorsLanguage(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		es := http.Header{"Accept-Language": {"es"}}
+		ans := postForm(t, a, "/requests/new", url.Values{"email": {"not-an-address"}}, es)
+		if ans.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("empty form: %d", ans.Status)
+		}
+		contains(t, ans.Body, "Corrija los campos señalados, por favor.", "Elija qué desea que hagamos",
+			"Introduzca su nombre.", "Introduzca un correo electrónico válido, como nombre@example.com.")
+		if strings.Contains(ans.Body, "Enter your name.") {
+			t.Error("an English field error on the Spanish page")
+		}
+		missing := send(t, a, http.MethodGet, "/no/such/page", "", "", http.Header{"Accept-Language": {"fr"}})
+		contains(t, missing.Body, "Page introuvable", "Nous n&#39;avons pas trouvé cette page.")
+	})
+}

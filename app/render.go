@@ -118,6 +118,17 @@ func (s *Server) render(c *gin.Context, status int, page string, v view) {
 		c.Header("Vary", "Accept-Language, Cookie")
 	}
 	v.Lang = lang
+	if lang != locale.Default { // errors come from workflows in English
+		tr := s.pages.cat.Tr(lang)
+		v.Error = tr.Known(v.Error)
+		if len(v.Fields) > 0 {
+			fields := make(map[string]string, len(v.Fields))
+			for k, msg := range v.Fields {
+				fields[k] = tr.Known(msg)
+			}
+			v.Fields = fields
+		}
+	}
 	t, ok := s.pages.sets[lang][page]
 	if !ok {
 		s.log.Error("no such page template", "page", page)

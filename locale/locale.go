@@ -36,12 +36,15 @@ type Catalog struct {
 	// Keys lists each language's message ids, for the completeness check.
 	Keys map[string]map[string]bool
 	trs  map[string]*Tr
+	// known maps the English text of a message in the "known" section (an
+	// error workflows words in English) to its id.
+	known map[string]string
 }
 
 // Load parses locales/active.<lang>.toml from fsys for every supported
 // language. It fails on a missing or malformed catalog.
 func Load(fsys fs.FS) (*Catalog, error) {
-	c := &Catalog{bundle: i18n.NewBundle(language.English), Keys: map[string]map[string]bool{}, trs: map[string]*Tr{}}
+	c := &Catalog{bundle: i18n.NewBundle(language.English), Keys: map[string]map[string]bool{}, trs: map[string]*Tr{}, known: map[string]string{}}
 	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, lang := range Supported {
 		name := path.Join("locales", "active."+lang+".toml")
@@ -56,11 +59,14 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		keys := map[string]bool{}
 		for _, m := range mf.Messages {
 			keys[m.ID] = true
+			if lang == Default && strings.HasPrefix(m.ID, knownPrefix) {
+				c.known[m.Other] = m.ID
+			}
 		}
 		c.Keys[lang] = keys
 	}
 	for _, lang := range Supported {
-		c.trs[lang] = &Tr{Lang: lang, loc: i18n.NewLocalizer(c.bundle, lang)}
+		c.trs[lang] = &Tr{Lang: lang, loc: i18n.NewLocalizer(c.bundle, lang), known: c.known}
 	}
 	return c, nil
 }

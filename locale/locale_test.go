@@ -283,3 +283,46 @@ func TestMatchAndParsePickSupportedLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownErrorsAreStillWordedSoInTheCode fails when an error the
+// "known" section translates by its English text is no longer written so
+// in the Go code, which would leave it untranslated without a sound.
+func TestKnownErrorsAreStillWordedSoInTheCode(t *testing.T) {
+	var code strings.Builder
+	for _, dir := range []string{"../app", "../workflows", "../models"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code.Write(b)
+		}
+	}
+	cat, err := locale.Load(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for id, forms := range flatten(t, "en") {
+		if !strings.HasPrefix(id, "known.") {
+			continue
+		}
+		n++
+		if !strings.Contains(code.String(), `"`+forms["other"]+`"`) {
+			t.Errorf("%s: %q is not in the code any more", id, forms["other"])
+		}
+		if got := cat.Tr("fr").Known(forms["other"]); got == forms["other"] {
+			t.Errorf("%s is not translated by its English text", id)
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d known errors", n)
+	}
+	if got := cat.Tr("de").Known("Some text no catalog has."); got != "Some text no catalog has." {
+		t.Errorf("an unknown text changed: %q", got)
+	}
+}

@@ -16,8 +16,26 @@ import (
 // markup written by us; their arguments are escaped (pages and HTML email)
 // or the markup is dropped (plain-text email).
 type Tr struct {
-	Lang string
-	loc  *i18n.Localizer
+	Lang  string
+	loc   *i18n.Localizer
+	known map[string]string
+}
+
+// knownPrefix is the catalog section of messages known by their English text.
+const knownPrefix = "known."
+
+// Known translates a message that arrives as English text (an error
+// message or a field's error from workflows) when the catalog's "known"
+// section has it, and returns it unchanged otherwise.
+func (t *Tr) Known(english string) string {
+	id, ok := t.known[english]
+	if !ok || t.Lang == Default {
+		return english
+	}
+	if s, err := t.T(id); err == nil {
+		return s
+	}
+	return english
 }
 
 // T returns the message key with its named arguments ("Name", value, …);
