@@ -111,6 +111,11 @@ func TestBrowserSpanishJourney(t *testing.T) {
 			t.Fatalf("receipt without a Spanish due date:\n%s", receipt.Text)
 		}
 
+		staff := in.Mail.WaitFor(t, "privacy-team@kactoily.example", "New Access to my data request "+id)
+		if !regexp.MustCompile(`due (Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d`).MatchString(staff.Subject) {
+			t.Fatalf("the support address's notice is not in English: %q", staff.Subject)
+		}
+
 		// The visitor switches to English: the pages follow, the request's emails do not.
 		status := strings.TrimPrefix(c.location(), in.URL)
 		if code := c.follow(`nav.langs a[hreflang=en]`); code != 200 {
