@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/locale"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -23,6 +24,7 @@ type apiRequestInput struct {
 	Scopes  []string `json:"scopes"`
 	Details string   `json:"details"`
 	Region  string   `json:"region"` // optional: us-ca, eu or other
+	Lang    string   `json:"lang"`   // optional: en, es, de or fr (a BCP 47 tag); else from Accept-Language
 	// Corrections: for type correction, the details that are wrong.
 	Corrections []apiCorrection `json:"corrections"`
 }
@@ -89,7 +91,7 @@ func (s *Server) handleAPICreate(c *gin.Context) {
 	}
 	r, err := s.intake.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details, Scopes: in.Scopes, Region: in.Region, GPC: gpc(c), Channel: "api",
-		Corrections: apiCorrections(in.Corrections),
+		Corrections: apiCorrections(in.Corrections), Lang: apiLang(c, in.Lang),
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -140,4 +142,13 @@ func apiCorrections(in []apiCorrection) []workflows.CorrectionInput {
 		out = append(out, workflows.CorrectionInput{Field: c.Field, Value: c.Value})
 	}
 	return out
+}
+
+// apiLang is the language an API request is filed in: the "lang" field
+// when given (intake refuses one it does not serve), else Accept-Language.
+func apiLang(c *gin.Context, lang string) string {
+	if lang != "" {
+		return lang
+	}
+	return locale.Match(c.GetHeader("Accept-Language"))
 }

@@ -97,10 +97,8 @@ type lookupForm struct {
 	Email string `form:"email"`
 }
 
-const lookupTitle = "Find my requests"
-
 func (s *Server) handleLookupForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "lookup", view{Title: lookupTitle, Form: lookupForm{}})
+	s.render(c, http.StatusOK, "lookup", view{Title: s.t(c, "lookup.title"), Form: lookupForm{}})
 }
 
 // handleLookupSubmit answers alike for every valid address: the lookup and
@@ -110,11 +108,11 @@ func (s *Server) handleLookupSubmit(c *gin.Context) {
 	_ = c.ShouldBind(&f)
 	err := s.allowResendFor(f.Email)
 	if err == nil {
-		err = s.intake.LookupRequests(c.Request.Context(), f.Email)
+		err = s.intake.LookupRequests(c.Request.Context(), f.Email, s.visitorLang(c))
 	}
-	if s.refused(c, err, view{Title: lookupTitle, Form: f}, s.page(c, "lookup"), models.EInvalid, models.ERateLimited) {
+	if s.refused(c, err, view{Title: s.t(c, "lookup.title"), Form: f}, s.page(c, "lookup"), models.EInvalid, models.ERateLimited) {
 		return
 	}
-	s.render(c, http.StatusOK, "lookup", view{Title: lookupTitle, Form: lookupForm{},
-		Flash: "If we have requests for that address, we have emailed you a link to each of them. Check your inbox in a few minutes."})
+	s.render(c, http.StatusOK, "lookup", view{Title: s.t(c, "lookup.title"), Form: lookupForm{},
+		Flash: s.t(c, "lookup.sent")})
 }

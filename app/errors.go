@@ -65,7 +65,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		s.failStaff(c, status, msg)
 		return
 	}
-	s.render(c, status, "message", view{Title: titleFor(status), Error: msg, NoIndex: true})
+	s.render(c, status, "message", view{Title: s.t(c, titleKey(status)), Error: msg, NoIndex: true})
 }
 
 // refused answers a form's refusal, err: nil is no answer (false). An
@@ -117,29 +117,30 @@ func (s *Server) failStaff(c *gin.Context, status int, msg string) {
 	if id := c.Param("id"); id != "" && u != nil && status != http.StatusNotFound {
 		back = requestPath(id)
 	}
-	s.render(c, status, "staff_message", view{Title: titleFor(status), Error: msg, NoIndex: true, Staff: u,
+	s.render(c, status, "staff_message", view{Title: s.english(titleKey(status)), Error: msg, NoIndex: true, Staff: u,
 		Data: gin.H{"Back": back}})
 }
 
-func titleFor(status int) string {
+// titleKey is the catalog key of an error page's title for status.
+func titleKey(status int) string {
 	switch status {
 	case http.StatusNotFound:
-		return "Page not found"
+		return "error_title.not_found"
 	case http.StatusGone:
-		return "This link no longer works"
+		return "error_title.gone"
 	case http.StatusTooManyRequests:
-		return "Please slow down"
+		return "error_title.slow_down"
 	case http.StatusConflict:
-		return "This cannot be done now"
+		return "error_title.conflict"
 	case http.StatusMethodNotAllowed:
-		return "This address is not a page"
+		return "error_title.method"
 	case http.StatusForbidden:
-		return "Not allowed"
+		return "error_title.forbidden"
 	case http.StatusUnauthorized:
-		return "Please sign in"
+		return "error_title.unauthorized"
 	}
 	if status >= 500 {
-		return "Something went wrong"
+		return "error_title.internal"
 	}
-	return "There is a problem"
+	return "error_title.problem"
 }

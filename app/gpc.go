@@ -22,7 +22,7 @@ func (s *Server) statusGPC(c *gin.Context, id, token string) string {
 		}
 		return ""
 	case recorded:
-		return "Your browser sent a Global Privacy Control signal, so we have opted this email address out of the sale and sharing of its data, and we tell the partners who hold data about it."
+		return s.t(c, "gpc.honoured")
 	}
-	return "Your browser sent a Global Privacy Control signal: this email address is already opted out of the sale and sharing of its data."
+	return s.t(c, "gpc.already")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kactoily/privacydesk/links"
 	"github.com/kactoily/privacydesk/models"
+	"github.com/kactoily/privacydesk/wording"
 	"github.com/kactoily/privacydesk/workflows"
 )
 
@@ -20,7 +21,7 @@ type Intake interface {
 	Verify(ctx context.Context, token, proof string) (*models.Request, string, error)
 	CheckVerifyLink(ctx context.Context, token string) (*workflows.VerifyLink, error)
 	Resend(ctx context.Context, email string) error
-	LookupRequests(ctx context.Context, email string) error
+	LookupRequests(ctx context.Context, email, lang string) error
 }
 
 // Requester is what the status page, its forms and the download page need:
@@ -85,7 +86,22 @@ func (f requestForm) CorrectionRows() []workflows.CorrectionInput {
 func gpc(c *gin.Context) bool { return strings.TrimSpace(c.GetHeader("Sec-GPC")) == "1" }
 
 func (s *Server) handleHome(c *gin.Context) {
-	s.render(c, http.StatusOK, "home", view{Title: "Your privacy, your choice", Data: gin.H{"GPC": gpc(c)}})
+	s.render(c, http.StatusOK, "home", view{Title: s.t(c, "home.title"), Data: gin.H{"GPC": gpc(c), "Intro": s.centerIntro(c)}})
+}
+
+// centerIntro is the admin's own introduction of the privacy center in the
+// visitor's language, placeholders filled in as plain text; "" keeps the
+// built-in one. A failure to read it is logged and shows the built-in text.
+func (s *Server) centerIntro(c *gin.Context) string {
+	if s.wording == nil {
+		return ""
+	}
+	w, err := s.wording.WordingFor(c.Request.Context(), workflows.WordingPrivacyCenter, s.visitorLang(c))
+	if err != nil {
+		s.log.Error("read privacy center wording", "err", err)
+		return ""
+	}
+	return wording.Fill(w.Intro, map[string]string{"store": s.org.Name})
 }
 
 func (s *Server) handlePolicy(c *gin.Context) {
@@ -96,7 +112,7 @@ func (s *Server) handlePolicy(c *gin.Context) {
 			toc = append(toc, p)
 		}
 	}
-	s.render(c, http.StatusOK, "policy", view{Title: "Privacy Policy",
+	s.render(c, http.StatusOK, "policy", view{Title: s.t(c, "policy.title"),
 		Data: gin.H{"Paragraphs": paras, "TOC": toc, "Updated": s.org.PolicyUpdated}})
 }
 
@@ -108,7 +124,7 @@ func (s *Server) handleNewForm(c *gin.Context) {
 	if gpc(c) { // the browser already said so: the form starts with it ticked
 		f.Scopes = []string{models.ScopeSaleSharing}
 	}
-	s.render(c, http.StatusOK, "new", view{Title: "Make a privacy request", Form: f, Data: formData(c)})
+	s.render(c, http.StatusOK, "new", view{Title: s.t(c, "new.title"), Form: f, Data: formData(c)})
 }
 
 func formData(c *gin.Context) gin.H {
@@ -118,8 +134,8 @@ func formData(c *gin.Context) gin.H {
 func (s *Server) handleNewSubmit(c *gin.Context) {
 	var f requestForm
 	if err := c.ShouldBind(&f); err != nil {
-		s.render(c, http.StatusBadRequest, "new", view{Title: "Make a privacy request", Form: f, Data: formData(c),
-			Error: "We could not read the form. Please fill it in again."})
+		s.render(c, http.StatusBadRequest, "new", view{Title: s.t(c, "new.title"), Form: f, Data: formData(c),
+			Error: s.t(c, "form.could_not_read")})
 		return
 	}
 	if f.Type != models.TypeOptOut {
@@ -135,9 +151,10 @@ func (s *Server) handleNewSubmit(c *gin.Context) {
 	}
 	r, err := s.intake.Submit(c.Request.Context(), workflows.NewRequest{
 		Type: f.Type, Email: f.Email, Name: f.Name, Details: f.Details, Scopes: f.Scopes, Region: f.Region, GPC: gpc(c), Channel: "web",
+		Lang:        s.visitorLang(c),
 		Corrections: corrections,
 	})
-	if s.refused(c, err, view{Title: "Make a privacy request", Form: f, Data: formData(c)}, s.page(c, "new"),
+	if s.refused(c, err, view{Title: s.t(c, "new.title"), Form: f, Data: formData(c)}, s.page(c, "new"),
 		models.EInvalid, models.ERateLimited) {
 		return
 	}
@@ -150,9 +167,9 @@ func (s *Server) handleReceived(c *gin.Context) {
 	if !slices.Contains(models.RequestTypes, t) {
 		t = models.TypeAccess
 	}
-	title := "Check your email"
+	title := s.t(c, "received.title")
 	if t == models.TypeOptOut {
-		title = "Your opt-out is in effect"
+		title = s.t(c, "received.opt_out_title")
 	}
 	rc, ok := readReceipt(c)
 	if !ok || rc.Type != t {
@@ -166,7 +183,7 @@ type resendForm struct {
 }
 
 func (s *Server) handleResendForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "resend", view{Title: "Send my confirmation link again", Form: resendForm{}})
+	s.render(c, http.StatusOK, "resend", view{Title: s.t(c, "resend.title"), Form: resendForm{}})
 }
 
 func (s *Server) handleResendSubmit(c *gin.Context) {
@@ -176,12 +193,12 @@ func (s *Server) handleResendSubmit(c *gin.Context) {
 	if err == nil {
 		err = s.intake.Resend(c.Request.Context(), f.Email)
 	}
-	if s.refused(c, err, view{Title: "Send my confirmation link again", Form: f}, s.page(c, "resend"),
+	if s.refused(c, err, view{Title: s.t(c, "resend.title"), Form: f}, s.page(c, "resend"),
 		models.EInvalid, models.ERateLimited) {
 		return
 	}
-	s.render(c, http.StatusOK, "resend", view{Title: "Send my confirmation link again", Form: resendForm{},
-		Flash: "If we have a request waiting for confirmation from that address, we have emailed a new link. It works for 24 hours."})
+	s.render(c, http.StatusOK, "resend", view{Title: s.t(c, "resend.title"), Form: resendForm{},
+		Flash: s.t(c, "resend.sent")})
 }
 
 func (s *Server) handleStatus(c *gin.Context) {
@@ -196,20 +213,20 @@ func (s *Server) handleStatus(c *gin.Context) {
 	flash := ""
 	switch {
 	case c.Query("confirmed") == "1":
-		flash = "Thank you: your email is confirmed and your request is with our privacy team."
+		flash = s.t(c, "status.flash_confirmed")
 	case c.Query("cancelled") == "1":
-		flash = "Your request is cancelled."
+		flash = s.t(c, "status.flash_cancelled")
 	case c.Query("linksent") == "1":
-		flash = "We have emailed a fresh download link to the address you confirmed."
+		flash = s.t(c, "status.flash_link_sent")
 	case c.Query("appealed") == "1":
-		flash = "Your appeal is filed. We have emailed you a receipt."
+		flash = s.t(c, "status.flash_appealed")
 	}
 	s.renderStatus(c, http.StatusOK, v, token, view{Flash: flash, Data: gin.H{"GPC": gpcNote}})
 }
 
 // renderStatus shows the status page of v into base (flash, errors, extra data).
 func (s *Server) renderStatus(c *gin.Context, status int, v *workflows.StatusView, token string, base view) {
-	base.Title, base.NoIndex = "Request "+v.Request.ID, true
+	base.Title, base.NoIndex = s.t(c, "status.title", "ID", v.Request.ID), true
 	data, _ := base.Data.(gin.H)
 	if data == nil {
 		data = gin.H{}
@@ -256,7 +273,7 @@ func (s *Server) handleCancel(c *gin.Context) {
 			s.fail(c, models.Errorf(models.EConflict, "This request is %s and can no longer be cancelled.", workflows.Label(v.Request.Status)))
 			return
 		}
-		s.render(c, http.StatusOK, "cancel", view{Title: "Cancel request " + v.Request.ID + "?", NoIndex: true,
+		s.render(c, http.StatusOK, "cancel", view{Title: s.t(c, "cancel.title", "ID", v.Request.ID), NoIndex: true,
 			Data: gin.H{"R": v.Request, "Token": token, "Back": statusPath(v.Request.ID, token)}})
 		return
 	}
@@ -298,7 +315,7 @@ func (s *Server) handleDownload(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "download", view{Title: "Download your data", NoIndex: true, Data: gin.H{"L": l, "Token": token}})
+	s.render(c, http.StatusOK, "download", view{Title: s.t(c, "download.title"), NoIndex: true, Data: gin.H{"L": l, "Token": token}})
 }
 
 // handleDownloadSubmit sends the whole export for the token in the form's

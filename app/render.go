@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kactoily/privacydesk/locale"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/org"
 	"github.com/kactoily/privacydesk/workflows"
@@ -19,7 +19,8 @@ import (
 
 // pages is the template cache: one parsed set per page, built at start-up.
 type pages struct {
-	sets map[string]*template.Template
+	cat  *locale.Catalog
+	sets map[string]map[string]*template.Template // language → page → its parsed set
 }
 
 // view is the data every page receives.
@@ -34,23 +35,12 @@ type view struct {
 	Data    any
 	NoIndex bool
 	Staff   *models.StaffUser // the signed-in staff member on staff pages
+	Lang    string            // the page's language
+	Langs   []langLink        // the language switcher (customer pages only)
 }
 
+// funcs are the helpers of every page; pageFuncs adds those bound to a language.
 var funcs = template.FuncMap{
-	"label": workflows.Label,
-	"date": func(t any) string {
-		switch v := t.(type) {
-		case time.Time:
-			return v.UTC().Format("2 Jan 2006")
-		case *time.Time:
-			if v != nil {
-				return v.UTC().Format("2 Jan 2006")
-			}
-		}
-		return "—"
-	},
-	"datetime":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
-	"event":      eventText,
 	"daysLeft":   daysLeft,
 	"dueClass":   dueClass,
 	"mask":       maskEmail,
@@ -85,29 +75,61 @@ var funcs = template.FuncMap{
 }
 
 func parsePages(fsys fs.FS) (*pages, error) {
+	cat, err := locale.Load(fsys)
+	if err != nil {
+		return nil, err
+	}
 	names, err := fs.Glob(fsys, "pages/*.html")
 	if err != nil {
 		return nil, err
 	}
-	p := &pages{sets: map[string]*template.Template{}}
+	p := &pages{cat: cat, sets: map[string]map[string]*template.Template{}}
+	for _, lang := range locale.Supported {
+		p.sets[lang] = map[string]*template.Template{}
+	}
 	for _, name := range names {
 		base := path.Base(name)
 		if strings.HasPrefix(base, "_") {
 			continue // layout and partials
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(fsys, "pages/_*.html", name)
-		if err != nil {
-			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		for _, lang := range locale.Supported {
+			if isStaffPage(base) && lang != locale.Default {
+				continue // staff pages are English only
+			}
+			t, err := template.New(base).Funcs(funcs).Funcs(pageFuncs(cat.Tr(lang))).ParseFS(fsys, "pages/_*.html", name)
+			if err != nil {
+				return nil, fmt.Errorf("parse page %s: %w", name, err)
+			}
+			p.sets[lang][strings.TrimSuffix(base, ".html")] = t
 		}
-		p.sets[strings.TrimSuffix(base, ".html")] = t
 	}
 	return p, nil
 }
 
+func isStaffPage(name string) bool { return strings.HasPrefix(name, "staff_") }
+
 // render writes a page with the status, rendered into a buffer first so a
 // template error never sends half a page.
 func (s *Server) render(c *gin.Context, status int, page string, v view) {
-	t, ok := s.pages.sets[page]
+	lang := locale.Default
+	if v.Staff == nil && !isStaffPage(page) {
+		lang = s.visitorLang(c)
+		v.Langs = langLinks(c, lang)
+		c.Header("Vary", "Accept-Language, Cookie")
+	}
+	v.Lang = lang
+	if lang != locale.Default { // errors come from workflows in English
+		tr := s.pages.cat.Tr(lang)
+		v.Error = tr.Known(v.Error)
+		if len(v.Fields) > 0 {
+			fields := make(map[string]string, len(v.Fields))
+			for k, msg := range v.Fields {
+				fields[k] = tr.Known(msg)
+			}
+			v.Fields = fields
+		}
+	}
+	t, ok := s.pages.sets[lang][page]
 	if !ok {
 		s.log.Error("no such page template", "page", page)
 		c.String(http.StatusInternalServerError, "Internal error.")
@@ -127,54 +149,39 @@ func (s *Server) notFound(c *gin.Context) {
 	s.fail(c, models.Errorf(models.ENotFound, "We could not find that page."))
 }
 
-// eventText says in words what an audit event means to the requester.
-func eventText(e models.AuditEvent) string {
+// eventText says in words what an audit event means to the requester, in
+// tr's language; "" for an event that does not concern them.
+func eventText(tr *locale.Tr, e models.AuditEvent) (string, error) {
+	key := eventKey(e)
+	if key == "" {
+		return "", nil
+	}
+	if key == "label" {
+		return tr.Label(e.ToStatus, workflows.Label(e.ToStatus)), nil
+	}
+	return tr.T("event." + key)
+}
+
+// eventKey is the catalog key (under "event.") of an audit event's line.
+func eventKey(e models.AuditEvent) string {
 	if e.FromStatus == e.ToStatus { // an event within a status: only some concern the requester
 		switch e.Action {
-		case "verification_resent":
-			return "Confirmation link sent again"
-		case "extend":
-			return "We extended the deadline"
-		case "export_built":
-			return "Your data is ready to download"
-		case "download":
-			return "Your data was downloaded"
-		case "merged":
-			return "Asked for again; kept as this request and a new confirmation link sent"
-		case "gpc_opt_out":
-			return "Global Privacy Control signal received: opted out of sale and sharing"
-		case "download_link_sent":
-			return "A fresh download link was emailed"
-		case "appeal_filed":
-			return "You appealed our decision"
-		case "appeal_decided":
-			return "We answered your appeal: the denial stands"
+		case "verification_resent", "extend", "export_built", "download", "merged", "gpc_opt_out",
+			"download_link_sent", "appeal_filed", "appeal_decided":
+			return e.Action
 		}
 		return ""
 	}
 	switch {
-	case e.ToStatus == models.StatusPendingVerification:
-		return "Request received; waiting for you to confirm your email"
-	case e.ToStatus == models.StatusVerified:
-		return "Email confirmed; request sent to our privacy team"
 	case e.ToStatus == models.StatusInProgress && e.Action == "appeal_decided":
-		return "We answered your appeal: the denial is overturned and your request is open again"
-	case e.ToStatus == models.StatusInProgress:
-		return "We started gathering your records"
-	case e.ToStatus == models.StatusAwaitingApproval:
-		return "Your records are being reviewed"
-	case e.ToStatus == models.StatusFulfilling:
-		return "Approved; we are carrying it out"
+		return "appeal_overturned"
 	case e.ToStatus == models.StatusCompleted && e.FromStatus == "":
-		return "Opt-out received and in effect"
-	case e.ToStatus == models.StatusCompleted:
-		return "Completed"
-	case e.ToStatus == models.StatusDenied:
-		return "Denied"
-	case e.ToStatus == models.StatusCancelled:
-		return "Cancelled"
-	case e.ToStatus == models.StatusExpired:
-		return "Expired: the email was not confirmed in time"
+		return "opt_out_done"
 	}
-	return workflows.Label(e.ToStatus)
+	switch e.ToStatus {
+	case models.StatusPendingVerification, models.StatusVerified, models.StatusInProgress, models.StatusAwaitingApproval,
+		models.StatusFulfilling, models.StatusCompleted, models.StatusDenied, models.StatusCancelled, models.StatusExpired:
+		return "to_" + e.ToStatus
+	}
+	return "label"
 }

@@ -47,22 +47,22 @@ func (s *Server) showVerifyForm(c *gin.Context, token string, formStatus int, ms
 		s.fail(c, err)
 		return
 	}
-	status, title := http.StatusOK, "Confirm your request"
+	status, title := http.StatusOK, "verify.title"
 	switch r := l.Request; {
 	case l.Used:
-		status, title = http.StatusGone, "Already confirmed"
+		status, title = http.StatusGone, "verify.used_title"
 	case r.Status == models.StatusExpired:
-		status, title = http.StatusGone, "This request has expired"
+		status, title = http.StatusGone, "verify.expired_title"
 	case r.Status == models.StatusCancelled:
-		status, title = http.StatusConflict, "This request was cancelled"
+		status, title = http.StatusConflict, "verify.cancelled_title"
 	case r.Status != models.StatusPendingVerification:
-		title = "Your request is confirmed"
+		title = "verify.confirmed_title"
 	case l.Locked:
-		status, title = http.StatusLocked, "This request is locked"
+		status, title = http.StatusLocked, "verify.locked_title"
 	case formStatus != 0:
 		status = formStatus
 	}
-	s.render(c, status, "verify", view{Title: title, NoIndex: true, Error: msg, Fields: fields,
+	s.render(c, status, "verify", view{Title: s.t(c, title), NoIndex: true, Error: msg, Fields: fields,
 		Data: gin.H{"R": l.Request, "Used": l.Used, "Token": token, "Proof": l.ProofKinds, "Locked": l.Locked, "TriesLeft": l.TriesLeft}})
 }
 

@@ -80,8 +80,9 @@ type Request struct {
 	IdentityConfirmed string `gorm:"not null"` // why staff confirmed identity without email verification
 	FiledBy           *int64 // staff member who filed it on the requester's behalf
 
-	Region       string     `gorm:"size:8;not null"` // us-ca, eu or other: whose law sets the deadlines
-	CancelReason string     `gorm:"not null"`        // why staff cancelled it
+	Region       string     `gorm:"size:8;not null"`            // us-ca, eu or other: whose law sets the deadlines
+	Lang         string     `gorm:"size:8;not null;default:en"` // the language it was filed in: its emails are written in it
+	CancelReason string     `gorm:"not null"`                   // why staff cancelled it
 	PurgedAt     *time.Time // when the retention period removed its personal data
 
 	VerifyAttempts int        `gorm:"not null"`                // wrong order numbers or serials given on the verification page

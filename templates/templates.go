@@ -3,7 +3,8 @@ package templates
 
 import "embed"
 
-// FS holds pages/*.html, emails/*.txt and *.html, and static/*.
+// FS holds pages/*.html, emails/*.txt and *.html, static/*, and the message
+// catalogs locales/active.<lang>.toml.
 //
-//go:embed all:pages all:emails static export
+//go:embed all:pages all:emails static export locales
 var FS embed.FS

@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/links"
+	"github.com/kactoily/privacydesk/locale"
 	"github.com/kactoily/privacydesk/mail"
 	"github.com/kactoily/privacydesk/models"
 )
@@ -182,6 +183,7 @@ func (s *Service) sendEmail(ctx context.Context, id int64, lastAttempt bool) err
 // EmailData is what every email template receives.
 type EmailData struct {
 	Store      string
+	Lang       string // the language it is written in
 	BaseURL    string
 	Request    *models.Request
 	Type       string
@@ -225,6 +227,10 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 	if err := json.Unmarshal([]byte(e.Data), &d.Details); err != nil {
 		return nil, fmt.Errorf("email %d data: %w", e.ID, err)
 	}
+	d.Lang = locale.Default
+	if l, _ := d.Details["lang"].(string); locale.Valid(l) {
+		d.Lang = l // a lookup by email: the language of the page that asked
+	}
 	if e.RequestID != nil {
 		r, err := models.FindRequest(ctx, s.DB.DB, *e.RequestID)
 		if err != nil {
@@ -237,9 +243,13 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 			anon.Name = ""
 			r = &anon
 		}
-		d.Request, d.Type, d.Status = r, Label(r.Type), Label(r.Status)
+		if !staffEmails[e.Kind] && locale.Valid(r.Lang) {
+			d.Lang = r.Lang // every email to the requester is in the language they filed in
+		}
+		tr := s.Renderer.Tr(d.Lang)
+		d.Request, d.Type, d.Status = r, tr.Label(r.Type, Label(r.Type)), tr.Label(r.Status, Label(r.Status))
 		for _, sc := range r.ScopeList() {
-			d.Scopes = append(d.Scopes, Label(sc))
+			d.Scopes = append(d.Scopes, tr.Label(sc, Label(sc)))
 		}
 		d.StaffURL = s.Settings.BaseURL + links.StaffRequestPage(r.ID)
 		if !staffEmails[e.Kind] {
@@ -296,7 +306,7 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 		}
 	}
 	if e.Kind == EmailRequestLinks {
-		if err := s.requestLinks(ctx, &d); err != nil {
+		if err := s.requestLinks(ctx, &d, s.Renderer.Tr(d.Lang)); err != nil {
 			return nil, err
 		}
 	}
@@ -314,7 +324,7 @@ func (s *Service) composeEmail(ctx context.Context, e *models.Email) (*mail.Mess
 	if err := s.applyEditedWording(ctx, e.Kind, &d); err != nil {
 		return nil, err
 	}
-	subject, text, html, err := s.Renderer.Render(e.Kind, d)
+	subject, text, html, err := s.Renderer.RenderIn(d.Lang, e.Kind, d)
 	if err != nil {
 		return nil, err
 	}

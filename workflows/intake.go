@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/kactoily/privacydesk/locale"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -32,6 +33,7 @@ type NewRequest struct {
 	Region  string // us-ca, eu or other (empty: DefaultRegion); picks the deadlines' law
 	GPC     bool   // the browser sent Sec-GPC: 1
 	Channel string // web, api or staff
+	Lang    string // the language it is filed in, one of locale.Supported (empty: locale.Default)
 	FiledBy *int64 // the staff member filing for the requester; set only by FileOnBehalf
 	// Corrections are the fields a correction request says are wrong.
 	Corrections []CorrectionInput
@@ -223,6 +225,13 @@ func (in *NewRequest) Validate() error {
 	if in.Channel == "" {
 		in.Channel = "web"
 	}
+	if in.Lang == "" {
+		in.Lang = locale.Default
+	} else if lang, err := locale.Parse(in.Lang); err != nil {
+		fields["lang"] = "Choose a language we write in: " + strings.Join(locale.Supported, ", ") + "."
+	} else {
+		in.Lang = lang
+	}
 	if len(fields) > 0 {
 		return &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.", Fields: fields}
 	}
@@ -276,6 +285,7 @@ func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, e
 	r := &models.Request{
 		ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
 		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel, FiledBy: in.FiledBy, Region: in.Region,
+		Lang: in.Lang,
 	}
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// Counted inside the write transaction so concurrent filings cannot all slip under the limit.

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/kactoily/privacydesk/locale"
 	"github.com/kactoily/privacydesk/models"
 )
 
@@ -32,20 +33,21 @@ type RequestLink struct {
 // the address has any requests, so the answer and its cost reveal nothing;
 // the job looks the address up and mails only if it found something.
 // Errors: EInvalid for a malformed address.
-func (s *Service) LookupRequests(ctx context.Context, email string) error {
+func (s *Service) LookupRequests(ctx context.Context, email, lang string) error {
 	email = models.NormalizeEmail(email)
 	if !ValidEmail(email) {
 		return &models.Error{Code: models.EInvalid, Message: "Please correct the highlighted fields.",
 			Fields: map[string]string{"email": "Enter a valid email address, like name@example.com."}}
 	}
 	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.enqueue(ctx, tx, SendRequestLinksArgs{Email: email}, nil)
+		return s.enqueue(ctx, tx, SendRequestLinksArgs{Email: email, Lang: lang}, nil)
 	})
 }
 
 // SendRequestLinksArgs is the job that answers a lookup by email.
 type SendRequestLinksArgs struct {
 	Email string `json:"email"`
+	Lang  string `json:"lang,omitempty"` // the language of the page that asked: the email's
 }
 
 // Kind names the job.
@@ -59,12 +61,12 @@ type sendRequestLinksWorker struct {
 // Work queues the lookup email if the address has requests. A retry after
 // the email was queued finds it queued already and queues no second one.
 func (w *sendRequestLinksWorker) Work(ctx context.Context, job *river.Job[SendRequestLinksArgs]) error {
-	err := w.s.sendRequestLinks(ctx, job.ID, job.Args.Email)
+	err := w.s.sendRequestLinks(ctx, job.ID, job.Args.Email, job.Args.Lang)
 	w.s.Metrics.job(job.Kind, err)
 	return err
 }
 
-func (s *Service) sendRequestLinks(ctx context.Context, jobID int64, email string) error {
+func (s *Service) sendRequestLinks(ctx context.Context, jobID int64, email, lang string) error {
 	rs, err := models.RequestsForEmail(ctx, s.DB.DB, email, maxLookupRequests)
 	if err != nil || len(rs) == 0 {
 		return err
@@ -73,7 +75,11 @@ func (s *Service) sendRequestLinks(ctx context.Context, jobID int64, email strin
 	for i, r := range rs {
 		ids[i] = r.ID
 	}
-	data, err := jsonMarshal(map[string]any{"requests": ids, "job": jobID})
+	details := map[string]any{"requests": ids, "job": jobID}
+	if locale.Valid(lang) && lang != locale.Default {
+		details["lang"] = lang
+	}
+	data, err := jsonMarshal(details)
 	if err != nil {
 		return err
 	}
@@ -98,7 +104,7 @@ func (s *Service) sendRequestLinks(ctx context.Context, jobID int64, email strin
 
 // requestLinks fills d.Links for a lookup email, minting a status token for
 // each request it lists.
-func (s *Service) requestLinks(ctx context.Context, d *EmailData) error {
+func (s *Service) requestLinks(ctx context.Context, d *EmailData, tr *locale.Tr) error {
 	list, _ := d.Details["requests"].([]any)
 	return s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, v := range list {
@@ -111,7 +117,7 @@ func (s *Service) requestLinks(ctx context.Context, d *EmailData) error {
 			if err != nil {
 				return err
 			}
-			d.Links = append(d.Links, RequestLink{ID: r.ID, Type: Label(r.Type), Status: Label(r.Status),
+			d.Links = append(d.Links, RequestLink{ID: r.ID, Type: tr.Label(r.Type, Label(r.Type)), Status: tr.Label(r.Status, Label(r.Status)),
 				Filed: r.CreatedAt, StatusURL: s.StatusURL(r.ID, tok)})
 		}
 		return nil

@@ -319,7 +319,7 @@ func TestPurgeWaitsForAnOpenAppealAndTakesTheAddressesLookupEmails(t *testing.T)
 		if _, err := a.Svc.FileAppeal(ctx, r.ID, tokenIn(t, denial, "/status?token="), "It is my account"); err != nil {
 			t.Fatal(err)
 		}
-		if err := a.Svc.LookupRequests(ctx, addr); err != nil {
+		if err := a.Svc.LookupRequests(ctx, addr, ""); err != nil {
 			t.Fatal(err)
 		}
 		a.Mail.WaitFor(t, addr, "Your privacy requests")

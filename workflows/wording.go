@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/kactoily/privacydesk/locale"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/wording"
 )
@@ -33,6 +34,7 @@ var WordingKinds = []WordingKind{
 	{EmailExtended, "Deadline extended", true},
 	{EmailCompleted, "Request completed", true},
 	{EmailOptOutDone, "Opt-out confirmed", true},
+	{EmailOptInDone, "Opt-in confirmed (authorized agents)", true},
 	{EmailDenied, "Request denied", true},
 	{EmailCancelled, "Request cancelled", true},
 	{EmailAppealReceived, "Appeal received", true},
@@ -40,8 +42,9 @@ var WordingKinds = []WordingKind{
 	{EmailRequestLinks, "Your requests (look-up by email)", true},
 }
 
-// WordingLanguages are the languages wording is kept in.
-var WordingLanguages = []string{"en", "es", "de", "fr"}
+// WordingLanguages are the languages wording is kept in: those the
+// customer pages and emails are written in.
+var WordingLanguages = locale.Supported
 
 // WordingKindOf returns the editable kind named kind, or ErrNotFound.
 func WordingKindOf(kind string) (WordingKind, error) {
@@ -170,13 +173,14 @@ func (s *Service) ResetWording(ctx context.Context, actor *models.StaffUser, kin
 	})
 }
 
-// wordingValues are the placeholders' values for an email's data.
-func wordingValues(d *EmailData) map[string]string {
+// wordingValues are the placeholders' values for an email's data, dates
+// written in its language.
+func (s *Service) wordingValues(d *EmailData) map[string]string {
 	v := map[string]string{"store": d.Store, "request_type": d.Type}
 	if d.Request != nil {
 		v["request_id"] = d.Request.ID
 		if d.Request.DueAt != nil {
-			v["due_date"] = d.Request.DueAt.UTC().Format("Monday 2 January 2006")
+			v["due_date"] = s.Renderer.Tr(d.Lang).LongDate(*d.Request.DueAt)
 		}
 	}
 	switch {
@@ -192,8 +196,8 @@ func wordingValues(d *EmailData) map[string]string {
 
 // applyWording puts an edited subject and opening paragraph, with their
 // placeholders filled in as plain text, into d.
-func applyWording(d *EmailData, w models.Wording) {
-	vals := wordingValues(d)
+func (s *Service) applyWording(d *EmailData, w models.Wording) {
+	vals := s.wordingValues(d)
 	if w.Subject != "" {
 		d.Subject = wording.Fill(w.Subject, vals)
 	}
@@ -211,17 +215,17 @@ func sentence(err error) string {
 	return strings.ToUpper(m[:1]) + m[1:] + "."
 }
 
-// applyEditedWording puts the admin's wording of kind, if any, into d; the
-// language is the request's (English until requests carry one).
+// applyEditedWording puts the admin's wording of kind in the email's
+// language, if any, into d.
 func (s *Service) applyEditedWording(ctx context.Context, kind string, d *EmailData) error {
 	if _, err := WordingKindOf(kind); err != nil {
 		return nil // staff emails and notices keep the built-in words
 	}
-	w, err := s.WordingFor(ctx, kind, "en")
+	w, err := s.WordingFor(ctx, kind, d.Lang)
 	if err != nil {
 		return err
 	}
-	applyWording(d, w)
+	s.applyWording(d, w)
 	return nil
 }
 
@@ -240,9 +244,9 @@ func (s *Service) PreviewWording(ctx context.Context, in WordingInput) (*Wording
 	if !k.Email {
 		return &WordingPreview{Text: wording.Fill(in.Intro, map[string]string{"store": s.Settings.Org.Name})}, nil
 	}
-	d := s.sampleEmail(in.Kind)
-	applyWording(d, models.Wording{Subject: in.Subject, Intro: in.Intro})
-	subject, text, html, err := s.Renderer.Render(in.Kind, d)
+	d := s.sampleEmail(in.Kind, in.Lang)
+	s.applyWording(d, models.Wording{Subject: in.Subject, Intro: in.Intro})
+	subject, text, html, err := s.Renderer.RenderIn(d.Lang, in.Kind, d)
 	if err != nil {
 		return nil, fmt.Errorf("preview %s: %w", in.Kind, err)
 	}
@@ -254,14 +258,15 @@ func (s *Service) PreviewWording(ctx context.Context, in WordingInput) (*Wording
 
 // sampleEmail is the data of an email of kind for a made-up request, with
 // every part a template may show.
-func (s *Service) sampleEmail(kind string) *EmailData {
+func (s *Service) sampleEmail(kind, lang string) *EmailData {
 	now := s.now()
 	due := now.AddDate(0, 0, ResponseDays)
 	r := &models.Request{ID: "R7K2M9QX4T", Type: models.TypeAccess, Status: models.StatusVerified,
 		Email: "customer@example.com", Name: "Alex Example", CreatedAt: now, VerifiedAt: &now, DueAt: &due}
 	base := s.Settings.BaseURL
 	d := &EmailData{
-		Store: s.Settings.Org.Name, BaseURL: base, Request: r, Type: Label(r.Type), Status: Label(r.Status),
+		Store: s.Settings.Org.Name, BaseURL: base, Request: r, Lang: lang,
+		Type: s.Renderer.Tr(lang).Label(r.Type, Label(r.Type)), Status: s.Renderer.Tr(lang).Label(r.Status, Label(r.Status)),
 		StatusURL: base + "/requests/R7K2M9QX4T/status?token=sample", ResendURL: base + "/requests/resend",
 		NewURL: base + "/requests/new", LinkHours: int(VerifyLinkLife.Hours()), ResponseDs: ResponseDays,
 		Details: map[string]any{"reason": "We could not confirm that the request comes from the account holder.", "days": 30},
