@@ -55,7 +55,7 @@ func TestAgentsAddSavesATrustedAgentAndRefusesBadInput(t *testing.T) {
 			}
 			contains(t, errOut.String(), c.want)
 		}
-		for setting, value := range map[string]string{"PRIVACYDESK_DRP_ACTIONS": "access,sale:opt-in", "PRIVACYDESK_DRP_VERIFICATIONS": "selfie"} {
+		for setting, value := range map[string]string{"PRIVACYDESK_DRP_ACTIONS": "access,access:categories", "PRIVACYDESK_DRP_VERIFICATIONS": "selfie"} {
 			bad := map[string]string{setting: value}
 			for k, v := range env {
 				bad[k] = v
