@@ -93,6 +93,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &anchorAuditWorker{s: s})
 		river.AddWorker(workers, &sendRequestLinksWorker{s: s})
 		river.AddWorker(workers, &agentCallbackWorker{s: s})
+		river.AddWorker(workers, &foldStatusCountsWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval
@@ -118,6 +119,9 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(anchorCheckEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return AnchorAuditArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "anchor_audit"}),
+			river.NewPeriodicJob(river.PeriodicInterval(foldStatusEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return FoldStatusCountsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "fold_status_counts"}),
 		}
 	}
 	c, err := river.NewClient(riverDriver(s.DB), cfg)
