@@ -3,11 +3,14 @@ package workflows
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
@@ -17,8 +20,8 @@ import (
 // shares (the audit chain's head, the status deltas) are intake's ceiling,
 // so concurrent filings are gathered for at most batchLinger, or up to
 // batchMax of them, and written in one transaction: each filing in its own
-// savepoint, the batch's audit events appended in one pass at the end, one
-// commit. Each caller still gets its own request or its own error, and
+// savepoint, the batch's jobs, status deltas and audit events written in
+// one pass at the end, one commit. Each caller still gets its own request or its own error, and
 // only after the commit.
 const (
 	batchLinger = 2 * time.Millisecond
@@ -179,7 +182,7 @@ func (s *Service) writeBatch(batch []*filing) {
 				alone[i] = true
 			}
 		}
-		return shared.flush(ctx, tx, s.DB.Dialect)
+		return s.flush(ctx, tx, shared)
 	})
 	if err != nil {
 		s.Log.Warn("intake batch failed, writing its filings one by one", "filings", len(live), "err", err)
@@ -219,20 +222,32 @@ func (s *Service) Close() {
 type sharedRows struct {
 	events []*models.AuditEvent
 	deltas []map[string]int64 // one per transition, summed at flush
+	jobs   []river.InsertManyParams
 }
 
 type sharedRowsKey struct{}
 
-type rowsMark struct{ events, deltas int }
+type rowsMark struct{ events, deltas, jobs int }
 
-func (sr *sharedRows) mark() rowsMark { return rowsMark{len(sr.events), len(sr.deltas)} }
+func (sr *sharedRows) mark() rowsMark { return rowsMark{len(sr.events), len(sr.deltas), len(sr.jobs)} }
 
 // rollback forgets what was added after m (a filing rolled back to its savepoint).
 func (sr *sharedRows) rollback(m rowsMark) {
-	sr.events, sr.deltas = sr.events[:m.events], sr.deltas[:m.deltas]
+	sr.events, sr.deltas, sr.jobs = sr.events[:m.events], sr.deltas[:m.deltas], sr.jobs[:m.jobs]
 }
 
-func (sr *sharedRows) flush(ctx context.Context, tx *gorm.DB, dialect string) error {
+// flush writes the batch's jobs in one insert, its status deltas in
+// another, and appends its audit events to the chain last.
+func (s *Service) flush(ctx context.Context, tx *gorm.DB, sr *sharedRows) error {
+	if len(sr.jobs) > 0 {
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return errors.New("enqueue a batch's jobs: not inside a transaction")
+		}
+		if _, err := s.jobs.InsertManyTx(ctx, sqlTx, sr.jobs); err != nil {
+			return fmt.Errorf("enqueue a batch's jobs: %w", err)
+		}
+	}
 	sum := map[string]int64{}
 	for _, d := range sr.deltas {
 		for status, n := range d {
@@ -242,7 +257,17 @@ func (sr *sharedRows) flush(ctx context.Context, tx *gorm.DB, dialect string) er
 	if err := models.AddStatusDeltas(ctx, tx, sum); err != nil {
 		return err
 	}
-	return models.AppendAuditEvents(ctx, tx, dialect, sr.events)
+	return models.AppendAuditEvents(ctx, tx, s.DB.Dialect, sr.events)
+}
+
+// batchedJob keeps a job for the batch to insert with the others at its
+// end (in the same transaction), and reports whether it was kept.
+func batchedJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) bool {
+	sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows)
+	if ok {
+		sr.jobs = append(sr.jobs, river.InsertManyParams{Args: args, InsertOpts: opts})
+	}
+	return ok
 }
 
 // appendAudit appends e to the audit chain, or, inside a batch, to the

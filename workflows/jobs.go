@@ -152,8 +152,12 @@ func (s *Service) Healthy() bool {
 }
 
 // enqueue inserts a job in the caller's transaction, so it exists exactly
-// when the change that caused it does.
+// when the change that caused it does (inside an intake batch, with the
+// batch's other jobs at its end).
 func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error {
+	if batchedJob(ctx, args, opts) {
+		return nil
+	}
 	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
 	if !ok {
 		return fmt.Errorf("enqueue %s: not inside a transaction", args.Kind())
