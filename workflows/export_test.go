@@ -23,7 +23,7 @@ func (s *Service) FileTogether(ins []NewRequest, ids []string) ([]*models.Reques
 		}
 		batch, at = append(batch, f), append(at, i)
 	}
-	s.writeBatch(append([]*filing(nil), batch...))
+	s.writeBatch(batch)
 	for k, f := range batch {
 		a := <-f.res
 		rs[at[k]], errs[at[k]] = a.r, a.err

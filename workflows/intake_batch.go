@@ -135,8 +135,26 @@ func (b *batcher) loop() {
 		}
 		b.running.Go(func() {
 			defer func() { <-b.writers }()
+			defer b.answerIfPanicked(batch)
 			b.s.writeBatch(batch)
 		})
+	}
+}
+
+// answerIfPanicked keeps a panic while writing a batch (a bug) from ending
+// the process, as Gin's recovery would have for a filing written in its
+// handler: the batch's unanswered callers get an internal error.
+func (b *batcher) answerIfPanicked(batch []*filing) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	b.s.Log.Error("intake batch panicked", "panic", p)
+	for _, f := range batch {
+		select {
+		case f.res <- filed{err: &models.Error{Code: models.EInternal, Message: "Something went wrong on our side. Please try again."}}:
+		default: // answered already
+		}
 	}
 }
 
@@ -145,7 +163,7 @@ func (b *batcher) loop() {
 // that hits a database error is written again on its own after the batch,
 // as is every filing of a batch whose transaction failed as a whole.
 func (s *Service) writeBatch(batch []*filing) {
-	live := slices.DeleteFunc(batch, func(f *filing) bool {
+	live := slices.DeleteFunc(slices.Clone(batch), func(f *filing) bool {
 		if err := f.ctx.Err(); err != nil {
 			f.res <- filed{err: err}
 			return true
