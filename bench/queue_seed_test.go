@@ -218,8 +218,10 @@ func seedQueue(ctx context.Context, db *models.DB, n int) error {
 		return err
 	}
 	// As MoveStatusCount would have left them after n creations and moves.
-	if err := db.WithContext(ctx).Exec("DELETE FROM request_status_counts").Error; err != nil {
-		return err
+	for _, table := range []string{"request_status_deltas", "request_status_counts"} {
+		if err := db.WithContext(ctx).Exec("DELETE FROM " + table).Error; err != nil {
+			return err
+		}
 	}
 	for status, c := range g.counts {
 		if err := db.WithContext(ctx).Create(&models.StatusCount{Status: status, N: c}).Error; err != nil {

@@ -52,6 +52,16 @@ func (e *AuditEvent) ComputeHash() string {
 // takes a transaction-scoped advisory lock so concurrent appends cannot fork
 // the chain; SQLite write transactions are already serialized.
 func AppendAuditEvent(ctx context.Context, tx *gorm.DB, dialect string, e *AuditEvent) error {
+	return AppendAuditEvents(ctx, tx, dialect, []*AuditEvent{e})
+}
+
+// AppendAuditEvents adds es at the end of the chain, in order, inside tx:
+// one lock, one read of the head and one INSERT for all of them, so a batch
+// of transitions holds the chain for one round trip, not one per event.
+func AppendAuditEvents(ctx context.Context, tx *gorm.DB, dialect string, es []*AuditEvent) error {
+	if len(es) == 0 {
+		return nil
+	}
 	tx = tx.WithContext(ctx)
 	if dialect == DialectPostgres {
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(7294001)").Error; err != nil {
@@ -62,20 +72,21 @@ func AppendAuditEvent(ctx context.Context, tx *gorm.DB, dialect string, e *Audit
 	err := tx.Order("id DESC").Limit(1).Take(&last).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		e.PrevHash = ""
 	case err != nil:
 		return fmt.Errorf("read audit chain head: %w", err)
-	default:
-		e.PrevHash = last.Hash
 	}
-	e.ID = last.ID + 1
-	// Microseconds survive a round trip through both databases unchanged.
-	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
-	if e.Details == "" {
-		e.Details = "{}"
+	prev := &last
+	for _, e := range es {
+		e.PrevHash, e.ID = prev.Hash, prev.ID+1
+		// Microseconds survive a round trip through both databases unchanged.
+		e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
+		if e.Details == "" {
+			e.Details = "{}"
+		}
+		e.Hash = e.ComputeHash()
+		prev = e
 	}
-	e.Hash = e.ComputeHash()
-	if err := tx.Create(e).Error; err != nil {
+	if err := tx.Create(es).Error; err != nil {
 		return fmt.Errorf("append audit event: %w", err)
 	}
 	return nil

@@ -5,7 +5,7 @@ package models
 func AppModels() []any {
 	return []any{
 		&Request{}, &RequestToken{}, &AuditEvent{}, &Email{}, &Suppression{}, &Secret{},
-		&StaffUser{}, &Note{}, &ReminderSent{}, &StatusCount{},
+		&StaffUser{}, &Note{}, &ReminderSent{}, &StatusCount{}, &StatusDelta{},
 		&Collection{}, &Export{}, &Erasure{}, &ThirdPartyNotice{},
 		&AuditAnchor{}, &Appeal{},
 		&Correction{},

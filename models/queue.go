@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // QueueFilter selects requests for the staff queue.
@@ -233,34 +232,6 @@ func CountQueue(ctx context.Context, db *gorm.DB, f QueueFilter) (int64, error) 
 	var n int64
 	err := db.WithContext(ctx).Table("(?) AS capped", inner).Count(&n).Error
 	return n, err
-}
-
-// StatusCounts returns the number of requests per status.
-func StatusCounts(ctx context.Context, db *gorm.DB) (map[string]int64, error) {
-	var cs []StatusCount
-	if err := db.WithContext(ctx).Find(&cs).Error; err != nil {
-		return nil, err
-	}
-	out := make(map[string]int64, len(cs))
-	for _, c := range cs {
-		out[c.Status] = c.N
-	}
-	return out, nil
-}
-
-// MoveStatusCount updates the per-status counters for a request moving
-// from one status to another ("" for a new request), inside tx.
-func MoveStatusCount(ctx context.Context, tx *gorm.DB, from, to string) error {
-	tx = tx.WithContext(ctx)
-	if from != "" {
-		if err := tx.Model(&StatusCount{}).Where("status = ?", from).Update("n", gorm.Expr("n - 1")).Error; err != nil {
-			return err
-		}
-	}
-	return tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "status"}},
-		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("request_status_counts.n + 1")}),
-	}).Create(&StatusCount{Status: to, N: 1}).Error
 }
 
 // OpenRequestsLike returns the other open requests of r's type from r's

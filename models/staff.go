@@ -108,8 +108,9 @@ type ReminderSent struct {
 // TableName keeps the table name short and stable.
 func (ReminderSent) TableName() string { return "reminders_sent" }
 
-// StatusCount is the number of requests in one status, kept up to date by
-// every transition so the queue's counts cost the same at any size.
+// StatusCount is the number of requests in one status as of the last fold
+// of the transitions' StatusDelta rows (see StatusCounts), so the queue's
+// counts cost the same at any size.
 type StatusCount struct {
 	Status string `gorm:"primaryKey;size:32"`
 	N      int64  `gorm:"not null"`

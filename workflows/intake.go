@@ -267,71 +267,75 @@ func (s *Service) mergeFiling(ctx context.Context, tx *gorm.DB, r *models.Reques
 // confirm their email (one filed again while the first waits is merged
 // into it, and that request is returned); an opt-out takes effect at once
 // and is completed. The answer is the same whether or not the email
-// belongs to a customer. Errors: EInvalid with fields, ERateLimited when
-// this address has filed too many requests of this type in the last hour.
+// belongs to a customer, and comes once the request is committed:
+// concurrent filings share one transaction (intake_batch.go). Errors:
+// EInvalid with fields, ERateLimited when this address has filed too many
+// requests of this type in the last hour.
 func (s *Service) Submit(ctx context.Context, in NewRequest) (*models.Request, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	if s.filing != nil {
-		select {
-		case s.filing <- struct{}{}:
-			defer func() { <-s.filing }()
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	now := s.now()
-	r := &models.Request{
-		ID: newRequestID(), Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
-		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel, FiledBy: in.FiledBy, Region: in.Region,
-		Lang: in.Lang,
-	}
-	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Counted inside the write transaction so concurrent filings cannot all slip under the limit.
-		n, err := models.CountRecentRequests(ctx, tx, in.Email, in.Type, now.Add(-time.Hour))
-		if err != nil {
-			return err
-		}
-		if in.Type == models.TypeOptOut {
-			if n >= maxPerEmailPerHour {
-				return errTooManyFilings
-			}
-			return s.submitOptOut(ctx, tx, r)
-		}
-		// The same request again while one waits for confirmation is merged
-		// into it, and not counted: a stranger's filings in someone's name
-		// then never lock the owner out, since the owner's own filing mails
-		// them a fresh link for the waiting request.
-		var waiting []models.Request
-		// A correction names its own fields, so it is never folded into another.
-		if in.FiledBy == nil && in.Type != models.TypeCorrection { // staff filing for someone keep their own record
-			if waiting, err = models.PendingRequestsOfType(ctx, tx, in.Email, in.Type, now, 1); err != nil {
-				return err
-			}
-		}
-		if len(waiting) > 0 {
-			*r = waiting[0]
-			err = s.mergeFiling(ctx, tx, r)
-		} else if n >= maxPerEmailPerHour {
-			return errTooManyFilings
-		} else {
-			exp := now.Add(VerifyLinkLife)
-			r.ExpiresAt = &exp
-			err = s.transition(ctx, tx, r, Change{To: models.StatusPendingVerification, Actor: "customer",
-				Action: "submit", Details: map[string]any{"channel": r.Channel, "gpc": r.GPC}})
-			if err == nil {
-				err = addCorrections(ctx, tx, r, in.Corrections)
-			}
-		}
-		if err != nil || !in.GPC {
-			return err
-		}
-		return s.honourGPC(ctx, tx, r)
-	})
+	r, err := s.intake.file(ctx, &filing{in: in, id: newRequestID()})
 	if err != nil {
 		return nil, err
 	}
 	s.Log.Info("request filed", "id", r.ID, "type", r.Type, "status", r.Status, "channel", r.Channel)
+	return r, nil
+}
+
+// fileIn writes one validated filing inside tx and returns its request
+// (the waiting one it was merged into, if any).
+func (s *Service) fileIn(ctx context.Context, tx *gorm.DB, f *filing) (*models.Request, error) {
+	in, now := f.in, s.now()
+	r := &models.Request{
+		ID: f.id, Type: in.Type, Email: in.Email, Name: in.Name, Details: in.Details,
+		Scopes: strings.Join(in.Scopes, " "), GPC: in.GPC, Channel: in.Channel, FiledBy: in.FiledBy, Region: in.Region,
+		Lang: in.Lang,
+	}
+	// Counted inside the write transaction so concurrent filings cannot all slip under the limit.
+	n, err := models.CountRecentRequests(ctx, tx, in.Email, in.Type, now.Add(-time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	if in.Type == models.TypeOptOut {
+		if n >= maxPerEmailPerHour {
+			return nil, errTooManyFilings
+		}
+		if err := s.submitOptOut(ctx, tx, r); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
+	// The same request again while one waits for confirmation is merged
+	// into it, and not counted: a stranger's filings in someone's name
+	// then never lock the owner out, since the owner's own filing mails
+	// them a fresh link for the waiting request.
+	var waiting []models.Request
+	// A correction names its own fields, so it is never folded into another.
+	if in.FiledBy == nil && in.Type != models.TypeCorrection { // staff filing for someone keep their own record
+		if waiting, err = models.PendingRequestsOfType(ctx, tx, in.Email, in.Type, now, 1); err != nil {
+			return nil, err
+		}
+	}
+	if len(waiting) > 0 {
+		*r = waiting[0]
+		err = s.mergeFiling(ctx, tx, r)
+	} else if n >= maxPerEmailPerHour {
+		return nil, errTooManyFilings
+	} else {
+		exp := now.Add(VerifyLinkLife)
+		r.ExpiresAt = &exp
+		err = s.transition(ctx, tx, r, Change{To: models.StatusPendingVerification, Actor: "customer",
+			Action: "submit", Details: map[string]any{"channel": r.Channel, "gpc": r.GPC}})
+		if err == nil {
+			err = addCorrections(ctx, tx, r, in.Corrections)
+		}
+	}
+	if err == nil && in.GPC {
+		err = s.honourGPC(ctx, tx, r)
+	}
+	if err != nil {
+		return nil, err
+	}
 	return r, nil
 }

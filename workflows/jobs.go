@@ -94,6 +94,7 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 		river.AddWorker(workers, &anchorAuditWorker{s: s})
 		river.AddWorker(workers, &sendRequestLinksWorker{s: s})
 		river.AddWorker(workers, &agentCallbackWorker{s: s})
+		river.AddWorker(workers, &foldStatusCountsWorker{s: s})
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Concurrency}}
 		cfg.FetchPollInterval = o.PollInterval
@@ -124,6 +125,9 @@ func (s *Service) newJobClient(o JobOptions) (*river.Client[*sql.Tx], error) {
 			river.NewPeriodicJob(river.PeriodicInterval(anchorCheckEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return AnchorAuditArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true, ID: "anchor_audit"}),
+			river.NewPeriodicJob(river.PeriodicInterval(foldStatusEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return FoldStatusCountsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true, ID: "fold_status_counts"}),
 		}
 	}
 	c, err := river.NewClient(riverDriver(s.DB), cfg)
@@ -154,8 +158,12 @@ func (s *Service) Healthy() bool {
 }
 
 // enqueue inserts a job in the caller's transaction, so it exists exactly
-// when the change that caused it does.
+// when the change that caused it does (inside an intake batch, with the
+// batch's other jobs at its end).
 func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error {
+	if batchedJob(ctx, args, opts) {
+		return nil
+	}
 	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
 	if !ok {
 		return fmt.Errorf("enqueue %s: not inside a transaction", args.Kind())

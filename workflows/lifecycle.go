@@ -94,10 +94,10 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 			return err
 		}
 	}
-	// The shared rows come last: the status counter and the audit chain's
-	// head are locked until commit, so the less work after them, the less
-	// concurrent transitions wait.
-	if err := models.MoveStatusCount(ctx, tx, from, c.To); err != nil {
+	// The shared rows come last: the audit chain's head is locked until
+	// commit, so the less work after it, the less concurrent transitions
+	// wait. Inside an intake batch both are written once at its end.
+	if err := s.countMove(ctx, tx, from, c.To); err != nil {
 		return fmt.Errorf("count status: %w", err)
 	}
 	details, err := jsonMarshal(c.Details)
@@ -109,7 +109,7 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 		RequestID: &id, Actor: c.Actor, Action: c.Action,
 		FromStatus: from, ToStatus: c.To, Details: details, CreatedAt: now,
 	}
-	if err := models.AppendAuditEvent(ctx, tx, s.DB.Dialect, ev); err != nil {
+	if err := s.appendAudit(ctx, tx, ev); err != nil {
 		return err
 	}
 	s.Metrics.transition(r.Type, c.To)

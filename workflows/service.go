@@ -45,10 +45,10 @@ const (
 	maxPerEmailPerHour = 5 // new requests per email and type
 	maxPendingResends  = 3 // requests re-sent by one resend
 	expireBatch        = 200
-	// Filings queue on the audit chain's lock and the status counts anyway;
-	// more of them waiting inside transactions would only hold every pooled
-	// connection and starve the staff pages' reads (seen under load).
-	maxFilingsAtOnce = 4
+	// Batches of filings written at once on PostgreSQL (SQLite: one). They
+	// queue on the audit chain's lock at their end anyway; more of them
+	// would only hold pooled connections the staff pages' reads need.
+	maxBatchesAtOnce = 4
 )
 
 // Service runs the request workflows. Build it with NewService, then Start
@@ -67,8 +67,8 @@ type Service struct {
 	jobs     *river.Client[*sql.Tx]
 	sources  []store.Source
 	datasets *store.Datasets
-	filing   chan struct{} // slots for filings in a transaction at once
-	signIns  *signInGate   // bounds password checks at once
+	intake   *batcher    // group commit of filings (intake_batch.go)
+	signIns  *signInGate // bounds password checks at once
 }
 
 // Deps are what NewService wires together.
@@ -98,7 +98,7 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 	s := &Service{
 		DB: d.DB, Store: d.Store, Mailer: d.Mailer, Renderer: d.Renderer, Log: d.Log,
 		Now: d.Now, Settings: d.Settings, Metrics: d.Metrics, sources: d.Sources, datasets: d.Datasets,
-		filing: make(chan struct{}, maxFilingsAtOnce), signIns: newSignInGate(d.SignInsAtOnce, d.SignInWait),
+		signIns: newSignInGate(d.SignInsAtOnce, d.SignInWait),
 	}
 	if s.datasets == nil {
 		s.datasets = store.DemoDatasets()
@@ -131,6 +131,7 @@ func NewService(ctx context.Context, d Deps) (*Service, error) {
 	if s.jobs, err = s.newJobClient(d.Jobs); err != nil {
 		return nil, err
 	}
+	s.intake = newBatcher(s)
 	return s, nil
 }
 

@@ -268,7 +268,7 @@ func (s *Service) audit(ctx context.Context, tx *gorm.DB, r *models.Request, act
 		return err
 	}
 	id := r.ID
-	return models.AppendAuditEvent(ctx, tx, s.DB.Dialect, &models.AuditEvent{
+	return s.appendAudit(ctx, tx, &models.AuditEvent{
 		RequestID: &id, Actor: actor, Action: action, FromStatus: r.Status, ToStatus: r.Status,
 		Details: d, CreatedAt: s.now(),
 	})

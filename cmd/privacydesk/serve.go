@@ -173,7 +173,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 		log.Info("shutting down")
 	}
-	// Stop in order: HTTP first (finish requests in flight), then workers, then the database.
+	// Stop in order: HTTP first (finish requests in flight), then intake's batcher, then workers, then the database.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
 	if serr := hs.Shutdown(sctx); serr != nil && !errors.Is(serr, http.ErrServerClosed) {
@@ -184,6 +184,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Warn("metrics shutdown", "err", serr)
 		}
 	}
+	svc.Close() // the filings the HTTP server answered are written by now
 	if cfg.Workers {
 		if serr := svc.Stop(sctx); serr != nil {
 			log.Warn("workers shutdown", "err", serr)

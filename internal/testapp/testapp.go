@@ -139,6 +139,7 @@ func New(t testing.TB, dialect string, o Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(a.Svc.Close) // after the HTTP server closes (cleanups run last first)
 	var sessions scs.Store
 	if o.DBSessions {
 		sessions = sessionStore(t, db)

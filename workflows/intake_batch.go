@@ -1,0 +1,313 @@
+package workflows
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/kactoily/privacydesk/models"
+)
+
+// Group commit for intake. The commit (fsync) and the rows every filing
+// shares (the audit chain's head, the status deltas) are intake's ceiling,
+// so concurrent filings are gathered for at most batchLinger, or up to
+// batchMax of them, and written in one transaction: each filing in its own
+// savepoint, the batch's jobs, status deltas and audit events written in
+// one pass at the end, one commit. Each caller still gets its own request or its own error, and
+// only after the commit.
+const (
+	batchLinger = 2 * time.Millisecond
+	batchMax    = 64
+	// PostgreSQL keeps a transaction's first 64 subtransactions (savepoints)
+	// in shared memory; past that, every other session's snapshots slow down.
+	batchMaxPostgres = 48
+	batchTimeout     = time.Minute
+)
+
+// filing is one validated request waiting to be written. Its id is chosen
+// once, so writing it again after a failed batch can never store it twice.
+type filing struct {
+	ctx context.Context // the caller's: a filing whose caller left is skipped
+	in  NewRequest
+	id  string
+	res chan filed // buffered: the batch never waits for a caller
+}
+
+type filed struct {
+	r   *models.Request
+	err error
+}
+
+// batcher gathers filings and hands each batch to one of a few writers.
+// It belongs to a Service: NewService starts it, Service.Close stops it.
+type batcher struct {
+	s       *Service
+	in      chan *filing
+	writers chan struct{} // batches being written at once
+	stop    chan struct{}
+	done    chan struct{}
+	running sync.WaitGroup
+	once    sync.Once
+	max     int // filings in one batch at most
+}
+
+// newBatcher starts a batcher. SQLite has one writer, so one batch is
+// written at a time; PostgreSQL overlaps a few, which serialize only on
+// the audit chain's lock at their very end.
+func newBatcher(s *Service) *batcher {
+	writers, most := 1, batchMax
+	if s.DB.Dialect == models.DialectPostgres {
+		writers, most = maxBatchesAtOnce, batchMaxPostgres
+	}
+	b := &batcher{s: s, in: make(chan *filing), writers: make(chan struct{}, writers),
+		stop: make(chan struct{}), done: make(chan struct{}), max: most}
+	go b.loop()
+	return b
+}
+
+// file hands f to the batcher and waits for its answer; once the batcher
+// is stopped, f is written on its own.
+func (b *batcher) file(ctx context.Context, f *filing) (*models.Request, error) {
+	f.ctx, f.res = ctx, make(chan filed, 1)
+	select {
+	case b.in <- f:
+	case <-b.stop:
+		return b.s.fileAlone(ctx, f)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case a := <-f.res:
+		return a.r, a.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// close writes the batches already gathered and stops the batcher.
+func (b *batcher) close() {
+	b.once.Do(func() { close(b.stop) })
+	<-b.done
+	b.running.Wait()
+}
+
+func (b *batcher) loop() {
+	defer close(b.done)
+	for {
+		var batch []*filing
+		select {
+		case f := <-b.in:
+			batch = append(batch, f)
+		case <-b.stop:
+			return
+		}
+		linger := time.NewTimer(batchLinger)
+	gather:
+		for len(batch) < b.max {
+			select {
+			case f := <-b.in:
+				batch = append(batch, f)
+			case <-linger.C:
+				break gather
+			}
+		}
+		linger.Stop()
+		// While every writer is busy, the batch keeps filling.
+		for writing := false; !writing; {
+			if len(batch) >= b.max {
+				b.writers <- struct{}{}
+				break
+			}
+			select {
+			case b.writers <- struct{}{}:
+				writing = true
+			case f := <-b.in:
+				batch = append(batch, f)
+			}
+		}
+		b.running.Go(func() {
+			defer func() { <-b.writers }()
+			defer b.answerIfPanicked(batch)
+			b.s.writeBatch(batch)
+		})
+	}
+}
+
+// answerIfPanicked keeps a panic while writing a batch (a bug) from ending
+// the process, as Gin's recovery would have for a filing written in its
+// handler: the batch's unanswered callers get an internal error.
+func (b *batcher) answerIfPanicked(batch []*filing) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	b.s.Log.Error("intake batch panicked", "panic", p)
+	for _, f := range batch {
+		select {
+		case f.res <- filed{err: &models.Error{Code: models.EInternal, Message: "Something went wrong on our side. Please try again."}}:
+		default: // answered already
+		}
+	}
+}
+
+// writeBatch writes a batch in one transaction. A filing refused for what
+// it is (rate limit, conflict) fails alone, its savepoint rolled back; one
+// that hits a database error is written again on its own after the batch,
+// as is every filing of a batch whose transaction failed as a whole.
+func (s *Service) writeBatch(batch []*filing) {
+	live := slices.DeleteFunc(slices.Clone(batch), func(f *filing) bool {
+		if err := f.ctx.Err(); err != nil {
+			f.res <- filed{err: err}
+			return true
+		}
+		return false
+	})
+	// Filings take per-email locks (models.CountRecentRequests): taken in
+	// one order by every batch, they cannot deadlock.
+	slices.SortStableFunc(live, func(a, b *filing) int { return cmp.Compare(a.in.Email, b.in.Email) })
+	shared := &sharedRows{}
+	// Not a caller's context: one caller leaving must not undo the others.
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), sharedRowsKey{}, shared), batchTimeout)
+	defer cancel()
+	answers := make([]filed, len(live))
+	alone := make([]bool, len(live))
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for i, f := range live {
+			mark := shared.mark()
+			var r *models.Request
+			err := tx.Transaction(func(sp *gorm.DB) error {
+				var err error
+				r, err = s.fileIn(ctx, sp, f)
+				return err
+			})
+			var refused *models.Error
+			switch {
+			case err == nil:
+				answers[i].r = r
+			case errors.As(err, &refused):
+				shared.rollback(mark)
+				answers[i].err = err
+			default:
+				shared.rollback(mark)
+				alone[i] = true
+			}
+		}
+		return s.flush(ctx, tx, shared)
+	})
+	if err != nil {
+		s.Log.Warn("intake batch failed, writing its filings one by one", "filings", len(live), "err", err)
+	}
+	for i, f := range live {
+		switch {
+		case err != nil && answers[i].err == nil, alone[i]:
+			r, ferr := s.fileAlone(f.ctx, f)
+			f.res <- filed{r: r, err: ferr}
+		default:
+			f.res <- answers[i]
+		}
+	}
+	s.Metrics.intakeBatch(len(live))
+}
+
+// fileAlone writes one filing in a transaction of its own.
+func (s *Service) fileAlone(ctx context.Context, f *filing) (*models.Request, error) {
+	var r *models.Request
+	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		r, err = s.fileIn(ctx, tx, f)
+		return err
+	})
+	return r, err
+}
+
+// Close stops the intake batcher once the filings it holds are written;
+// filings after it are written one by one. Call it after the HTTP server
+// has shut down.
+func (s *Service) Close() {
+	s.intake.close()
+}
+
+// sharedRows are the rows a batch's transitions would each have written to
+// the shared tables, kept to be written once, in order, at the batch's end.
+type sharedRows struct {
+	events []*models.AuditEvent
+	deltas []map[string]int64 // one per transition, summed at flush
+	jobs   []river.InsertManyParams
+}
+
+type sharedRowsKey struct{}
+
+type rowsMark struct{ events, deltas, jobs int }
+
+func (sr *sharedRows) mark() rowsMark { return rowsMark{len(sr.events), len(sr.deltas), len(sr.jobs)} }
+
+// rollback forgets what was added after m (a filing rolled back to its savepoint).
+func (sr *sharedRows) rollback(m rowsMark) {
+	sr.events, sr.deltas, sr.jobs = sr.events[:m.events], sr.deltas[:m.deltas], sr.jobs[:m.jobs]
+}
+
+// flush writes the batch's jobs in one insert, its status deltas in
+// another, and appends its audit events to the chain last.
+func (s *Service) flush(ctx context.Context, tx *gorm.DB, sr *sharedRows) error {
+	if len(sr.jobs) > 0 {
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return errors.New("enqueue a batch's jobs: not inside a transaction")
+		}
+		if _, err := s.jobs.InsertManyTx(ctx, sqlTx, sr.jobs); err != nil {
+			return fmt.Errorf("enqueue a batch's jobs: %w", err)
+		}
+	}
+	sum := map[string]int64{}
+	for _, d := range sr.deltas {
+		for status, n := range d {
+			sum[status] += n
+		}
+	}
+	if err := models.AddStatusDeltas(ctx, tx, sum); err != nil {
+		return err
+	}
+	return models.AppendAuditEvents(ctx, tx, s.DB.Dialect, sr.events)
+}
+
+// batchedJob keeps a job for the batch to insert with the others at its
+// end (in the same transaction), and reports whether it was kept.
+func batchedJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) bool {
+	sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows)
+	if ok {
+		sr.jobs = append(sr.jobs, river.InsertManyParams{Args: args, InsertOpts: opts})
+	}
+	return ok
+}
+
+// appendAudit appends e to the audit chain, or, inside a batch, to the
+// events the batch appends at its end (in the same transaction).
+func (s *Service) appendAudit(ctx context.Context, tx *gorm.DB, e *models.AuditEvent) error {
+	if sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows); ok {
+		sr.events = append(sr.events, e)
+		return nil
+	}
+	return models.AppendAuditEvent(ctx, tx, s.DB.Dialect, e)
+}
+
+// countMove records a move from one status to another in the status
+// counts, or, inside a batch, in the deltas the batch writes at its end.
+func (s *Service) countMove(ctx context.Context, tx *gorm.DB, from, to string) error {
+	if sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows); ok {
+		d := map[string]int64{to: 1}
+		if from != "" {
+			d[from]--
+		}
+		sr.deltas = append(sr.deltas, d)
+		return nil
+	}
+	return models.MoveStatusCount(ctx, tx, from, to)
+}
