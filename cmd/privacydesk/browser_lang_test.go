@@ -208,6 +208,7 @@ func TestBrowserGermanSwitcherJourney(t *testing.T) {
 			t.Fatalf("request page: %d", code)
 		}
 		agent.wantLang("en") // staff pages stay English whatever the browser asks
+		agent.wantText("#request-lang", "Deutsch")
 		agent.click(`#deny-form > summary`)
 		agent.click(`#deny-form input[name=reason_choice]:not(#deny-own)`)
 		if code := agent.follow(`#deny-form form button[type=submit]`); code != 200 {
