@@ -75,6 +75,7 @@ func pageFuncs(tr *locale.Tr) template.FuncMap {
 	}
 	return template.FuncMap{
 		"t":        tr.HTML,
+		"known":    tr.Known, // a standard text staff picked, such as a denial reason
 		"date":     day,
 		"datetime": tr.DateTime,
 		"label":    func(s string) string { return tr.Label(s, workflows.Label(s)) },

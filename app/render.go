@@ -56,8 +56,14 @@ var funcs = template.FuncMap{
 	"dueBadge":   dueBadge,
 	"age":        age,
 	"lower":      strings.ToLower,
-	"sortLink":   sortLink,
-	"ariaSort":   ariaSort,
+	"langName": func(lang string) string { // a request's language, as its speakers write it
+		if n, ok := locale.Names[lang]; ok {
+			return n
+		}
+		return locale.Names[locale.Default]
+	},
+	"sortLink": sortLink,
+	"ariaSort": ariaSort,
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0

@@ -63,7 +63,7 @@ func longDate(lang string, tr *locale.Tr, t any) string {
 }
 
 func langFuncs(tr *locale.Tr, html bool) map[string]any {
-	f := map[string]any{"date": func(t any) string { return longDate(tr.Lang, tr, t) }, "t": tr.Text}
+	f := map[string]any{"date": func(t any) string { return longDate(tr.Lang, tr, t) }, "t": tr.Text, "known": tr.Known}
 	if html {
 		f["t"] = tr.HTML
 	}

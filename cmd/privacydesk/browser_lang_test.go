@@ -208,6 +208,7 @@ func TestBrowserGermanSwitcherJourney(t *testing.T) {
 			t.Fatalf("request page: %d", code)
 		}
 		agent.wantLang("en") // staff pages stay English whatever the browser asks
+		agent.wantText("#request-lang", "Deutsch")
 		agent.click(`#deny-form > summary`)
 		agent.click(`#deny-form input[name=reason_choice]:not(#deny-own)`)
 		if code := agent.follow(`#deny-form form button[type=submit]`); code != 200 {
@@ -216,9 +217,10 @@ func TestBrowserGermanSwitcherJourney(t *testing.T) {
 		agent.wantText(`.notice.ok[role=status]`, "Request denied")
 		denial := in.Mail.WaitFor(t, email, "Zu Ihrer Datenschutzanfrage "+id)
 		wantAll(t, "denial email", denial.Text, "Wir konnten Ihre Anfrage "+id+" (Meine Daten löschen) nicht ausführen.",
-			"Widerspruch gegen diese Entscheidung", "innerhalb von 45 Tagen")
+			"Widerspruch gegen diese Entscheidung", "innerhalb von 45 Tagen", "Unsere Begründung: Wir konnten nicht bestätigen")
 		c.open(denial.Link("/status?token="))
 		c.wantText(".notice.error", "Widerspruch gegen diese Entscheidung einlegen")
+		c.wantText(".notice.error", "Wir konnten nicht bestätigen, dass Sie die Person sind") // the standard reason staff picked
 		c.shot("status-denied-de", ".notice.error")
 	})
 }
