@@ -37,7 +37,6 @@ type receiptForm struct {
 	Email   string `form:"email"`
 }
 
-const receiptTitle = "Check a receipt"
 
 // handleReceiptKey publishes the key receipts are signed with.
 func (s *Server) handleReceiptKey(c *gin.Context) {
@@ -51,7 +50,7 @@ func (s *Server) handleReceiptKey(c *gin.Context) {
 }
 
 func (s *Server) handleReceiptForm(c *gin.Context) {
-	s.render(c, http.StatusOK, "receipt_verify", view{Title: receiptTitle, Form: receiptForm{}})
+	s.render(c, http.StatusOK, "receipt_verify", view{Title: s.t(c, "receipts.title"), Form: receiptForm{}})
 }
 
 // handleReceiptCheck checks the receipt given and shows what held. It
@@ -61,7 +60,7 @@ func (s *Server) handleReceiptCheck(c *gin.Context) {
 	var f receiptForm
 	_ = c.ShouldBind(&f)
 	data, err := receiptInput(c, f.Receipt)
-	base := view{Title: receiptTitle, Form: receiptForm{Email: f.Email}, NoIndex: true}
+	base := view{Title: s.t(c, "receipts.title"), Form: receiptForm{Email: f.Email}, NoIndex: true}
 	var check *workflows.ReceiptCheck
 	if err == nil { // the signature first: only a genuine receipt spends its email budget
 		check, err = s.receipts.VerifyReceipt(c.Request.Context(), data, "")
