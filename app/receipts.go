@@ -37,7 +37,6 @@ type receiptForm struct {
 	Email   string `form:"email"`
 }
 
-
 // handleReceiptKey publishes the key receipts are signed with.
 func (s *Server) handleReceiptKey(c *gin.Context) {
 	pk, err := s.receipts.ReceiptPublicKey(c.Request.Context())
