@@ -54,8 +54,9 @@ type ShowColumnSpec struct {
 
 // SummarySpec is what the deletion summary email says of the records one
 // erasure rule deleted, anonymized or kept. In every text, {records}
-// stands for the counted records ("7 order lines") and {years} for the
-// years of the table's within keep rule (else its parent table's).
+// stands for the counted records ("7 order lines"), {count} for their
+// number and {years} for the years of the table's within keep rule (else
+// its parent table's).
 type SummarySpec struct {
 	// What replaces the counted records as the line's subject, such as
 	// "{records} more than {years} years old".
@@ -71,9 +72,13 @@ type SummarySpec struct {
 	Ground string `yaml:"ground"`
 }
 
-// Text returns the summary's words for n records: what, why and removed,
-// with the placeholders replaced.
+// Text returns the summary's words for n records counted as records:
+// what, why and removed, with the placeholders replaced (a nil summary
+// says only records).
 func (s *SummarySpec) Text(n int, records string, years int) (what, why, removed string) {
+	if s == nil {
+		return records, "", ""
+	}
 	r := strings.NewReplacer("{records}", records, "{years}", strconv.Itoa(years), "{count}", strconv.Itoa(n))
 	what, why, removed = s.What, s.Why, s.Removed
 	if n == 1 {
@@ -149,19 +154,28 @@ func (d *Datasets) kindTable(kind string) (*Engine, *TableSpec) {
 }
 
 // RecordWords says n records of kind in the customer's words, from the
-// table's words: "your customer profile", "7 order lines". A kind without
-// them reads "1 support note record", "7 support note records".
+// table's words: "your customer profile", "7 order lines".
 func (d *Datasets) RecordWords(kind string, n int) string {
-	var w WordsSpec
-	if _, t := d.kindTable(kind); t != nil && t.Words != nil {
-		w = *t.Words
+	_, t := d.kindTable(kind)
+	if t == nil {
+		return CountWords(nil, kind, n)
 	}
-	one, many := w.CountOne, w.CountMany
-	if one == "" && w.One != "" {
-		one = "1 " + w.One
-	}
-	if many == "" && w.Many != "" {
-		many = "{count} " + strings.ToLower(w.Many)
+	return CountWords(t.Words, kind, n)
+}
+
+// CountWords says n records of kind in words w (nil: none given): its
+// count_one or count_many, else made from its one or many, else from the
+// kind: "1 support note record", "7 support note records".
+func CountWords(w *WordsSpec, kind string, n int) string {
+	var one, many string
+	if w != nil {
+		one, many = w.CountOne, w.CountMany
+		if one == "" && w.One != "" {
+			one = "1 " + w.One
+		}
+		if many == "" && w.Many != "" {
+			many = "{count} " + strings.ToLower(w.Many)
+		}
 	}
 	words := strings.ReplaceAll(kind, "_", " ")
 	if n == 1 {
@@ -170,20 +184,22 @@ func (d *Datasets) RecordWords(kind string, n int) string {
 	return strings.ReplaceAll(or(many, "{count} "+words+" records"), "{count}", strconv.Itoa(n))
 }
 
-// Summary returns what the deletion summary says of kind's records that
-// erasure handled by action (nil when the file says nothing) and the
-// years its {years} stands for: the keep rule's for kept rows, the
-// table's erase rule's for the others.
-func (d *Datasets) Summary(kind, action string) (*SummarySpec, int) {
-	e, t := d.kindTable(kind)
+// Describe returns it with what its dataset says of it for the deletion
+// summary: the words of its kind's table and the summary of the rule
+// that deleted, anonymized or kept it (the keep rule's for kept rows, the
+// table's erase rule's for the others). It also returns the years
+// {years} stands for: the table's within keep rule's, else its parent
+// table's, up the path (0 for none).
+func (d *Datasets) Describe(it PlanItem) (PlanItem, int) {
+	e, t := d.kindTable(it.Kind)
 	if t == nil {
-		return nil, 0
+		return it, 0
 	}
-	s := t.Erase.Summary
-	if k := t.Erase.Keep; k != nil && t.Erase.Action != ActionAnonymize && action == or(k.Action, ActionAnonymize) {
-		s = k.Summary
+	it.Words, it.Summary = t.Words, t.Erase.Summary
+	if k := t.Erase.Keep; k != nil && t.Erase.Action != ActionAnonymize && it.Action == or(k.Action, ActionAnonymize) {
+		it.Summary = k.Summary
 	}
-	return s, e.withinYears(t)
+	return it, e.withinYears(t)
 }
 
 // withinYears is the years of t's within keep rule, else of its parent
