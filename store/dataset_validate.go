@@ -280,7 +280,7 @@ func (v *validator) show(at string, t *TableSpec, s *SourceSpec) {
 	}
 	if sum := t.Erase.Summary; sum != nil && t.Erase.Action != ActionAnonymize && t.Meta == nil &&
 		(sum.Why != "" || sum.WhyOne != "" || sum.Removed != "" || sum.RemovedOne != "") {
-		v.bad(at+".erase.summary", "the rows are deleted: only what applies (say why and what was removed of kept rows under keep.summary)")
+		v.bad(at+".erase.summary", "the rows are deleted, so only what applies: why and removed of kept rows go under keep.summary")
 	}
 }
 
