@@ -2,8 +2,6 @@ package export_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,18 +46,15 @@ func TestBuildShowsEachKindAsItsDatasetSays(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := unzip(t, f.Path)["index.html"]
-	for _, want := range []string{"Membership", "Full name", "Lima / Ana", "Purchases", "Reference", "W-77",
+	for _, want := range []string{"Membership", "Full name", "Lima / Ana", "<h3>Purchases</h3>", "Reference", "W-77",
 		"Items bought", "Kettle", "Note records"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("index.html lacks %q", want)
 		}
 	}
-	for _, demo := range []string{"Account details", "Orders", "Shipped to"} {
+	for _, demo := range []string{"Account details", "<h3>Orders</h3>", "Shipped to"} {
 		if strings.Contains(page, demo) {
 			t.Errorf("index.html shows the demo store's %q", demo)
 		}
-	}
-	if t.Failed() {
-		_ = os.WriteFile(filepath.Join(t.TempDir(), "index.html"), []byte(page), 0o600)
 	}
 }
