@@ -147,9 +147,9 @@ func specColumns(spec kindSpec, rec store.Record) []column {
 }
 
 // fitsRecord reports whether the kind's columns suit rec: they find a
-// field for every column, or they show every field rec has. A kind of
-// another store's dataset named like one of the demo store's (customer,
-// order) has other fields, shown under their own labels.
+// field for every column, or they show every field rec has. A kind of a
+// source written in Go named like one of the demo store's (customer,
+// order) may have other fields, shown under their own labels.
 func fitsRecord(cols []column, rec store.Record) bool {
 	shown := map[string]bool{}
 	all := true
