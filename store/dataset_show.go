@@ -141,22 +141,31 @@ func (d *Datasets) Kinds() []KindView {
 	return out
 }
 
-// kindTable returns the first described table whose records are of kind.
-func (d *Datasets) kindTable(kind string) (*Engine, *TableSpec) {
+// kindTable returns the table whose records are of kind: in the named
+// source if it describes one, else the first described anywhere.
+func (d *Datasets) kindTable(source, kind string) (*Engine, *TableSpec) {
+	var e0 *Engine
+	var t0 *TableSpec
 	for _, e := range d.engines {
 		for _, n := range e.nodes {
-			if n.t.Kind == kind {
+			if n.t.Kind != kind {
+				continue
+			}
+			if e.spec.Name == source {
 				return e, n.t
+			}
+			if t0 == nil {
+				e0, t0 = e, n.t
 			}
 		}
 	}
-	return nil, nil
+	return e0, t0
 }
 
 // RecordWords says n records of kind in the customer's words, from the
 // table's words: "your customer profile", "7 order lines".
 func (d *Datasets) RecordWords(kind string, n int) string {
-	_, t := d.kindTable(kind)
+	_, t := d.kindTable("", kind)
 	if t == nil {
 		return CountWords(nil, kind, n)
 	}
@@ -184,14 +193,14 @@ func CountWords(w *WordsSpec, kind string, n int) string {
 	return strings.ReplaceAll(or(many, "{count} "+words+" records"), "{count}", strconv.Itoa(n))
 }
 
-// Describe returns it with what its dataset says of it for the deletion
-// summary: the words of its kind's table and the summary of the rule
+// Describe returns it, an item of the named source's erasure, with what
+// its dataset says of it for the deletion summary: the words of its kind's table and the summary of the rule
 // that deleted, anonymized or kept it (the keep rule's for kept rows, the
 // table's erase rule's for the others). It also returns the years
 // {years} stands for: the table's within keep rule's, else its parent
 // table's, up the path (0 for none).
-func (d *Datasets) Describe(it PlanItem) (PlanItem, int) {
-	e, t := d.kindTable(it.Kind)
+func (d *Datasets) Describe(source string, it PlanItem) (PlanItem, int) {
+	e, t := d.kindTable(source, it.Kind)
 	if t == nil {
 		return it, 0
 	}

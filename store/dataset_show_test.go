@@ -92,13 +92,13 @@ func TestDatasetsWordEachKindAsItsFileSays(t *testing.T) {
 	if d.PersonKind() != "customer" {
 		t.Errorf("person kind %q", d.PersonKind())
 	}
-	it, years := d.Describe(store.PlanItem{Kind: "order", Action: store.ActionAnonymize, Count: 1})
+	it, years := d.Describe("orders", store.PlanItem{Kind: "order", Action: store.ActionAnonymize, Count: 1})
 	what, why, removed := it.Summary.Text(it.Count, store.CountWords(it.Words, it.Kind, it.Count), years)
 	if what != "1 order" || why != "because tax law requires us to keep order records for 7 years" ||
 		!strings.HasSuffix(removed, "street address from it.") || !strings.HasPrefix(it.Summary.Ground, "Orders:") {
 		t.Errorf("kept order: %q / %q / %q / %q", what, why, removed, it.Summary.Ground)
 	}
-	it, years = d.Describe(store.PlanItem{Kind: "order_line", Action: store.ActionDelete, Count: 2})
+	it, years = d.Describe("orders", store.PlanItem{Kind: "order_line", Action: store.ActionDelete, Count: 2})
 	if what, _, _ := it.Summary.Text(2, store.CountWords(it.Words, it.Kind, 2), years); what != "2 order lines from orders more than 7 years old" {
 		t.Errorf("deleted lines: %q", what)
 	}
@@ -114,7 +114,7 @@ func TestDatasetsWordEachKindAsItsFileSays(t *testing.T) {
 	if got := pd.RecordWords("order", 2); got != "2 order records" {
 		t.Errorf("a kind without words: %q", got)
 	}
-	if it, _ := pd.Describe(store.PlanItem{Kind: "order", Action: store.ActionDelete}); it.Summary != nil || it.Words != nil {
+	if it, _ := pd.Describe("orders", store.PlanItem{Kind: "order", Action: store.ActionDelete}); it.Summary != nil || it.Words != nil {
 		t.Errorf("a kind without words or summary described as %+v", it)
 	}
 }

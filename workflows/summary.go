@@ -87,7 +87,7 @@ func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*Dele
 	account := s.datasets.PersonKind()
 	for _, res := range results {
 		for _, it := range res.Items {
-			it, years := s.datasets.Describe(it)
+			it, years := s.datasets.Describe(res.Source, it)
 			if it.Action == store.ActionDelete {
 				what, _, _ := it.Summary.Text(it.Count, store.CountWords(it.Words, it.Kind, it.Count), years)
 				sum.Deleted = append(sum.Deleted, what)
