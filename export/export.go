@@ -125,7 +125,7 @@ func Build(ctx context.Context, dir string, db *gorm.DB, sources []Source, subje
 	})
 	csvs := &csvSet{dir: work, files: map[string]*csvFile{}}
 	sum := summary{Email: subject.Email, Facts: facts}
-	ic := newIndexCollector()
+	ic := newIndexCollector(kindSpecsOf(sources))
 	for _, src := range sources {
 		ss, err := writeSourceJSON(ctx, zw, db, src, subject, csvs, ic)
 		if err != nil {

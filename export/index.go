@@ -42,22 +42,23 @@ type entryKey struct {
 type indexCollector struct {
 	shelves  map[string][]*indexShelf // by source, kinds in first-seen order
 	byID     map[entryKey]*indexEntry // kept records that may have children
-	currency string                   // of the first order seen: for prices that carry none
+	currency string                   // of the first record with one (an order): for prices that carry none
 	org      string                   // the organization's name, for the words of stored codes
+	kinds    kindSpecs                // how each kind is shown
 }
 
-func newIndexCollector() *indexCollector {
-	return &indexCollector{shelves: map[string][]*indexShelf{}, byID: map[entryKey]*indexEntry{}}
+func newIndexCollector(kinds kindSpecs) *indexCollector {
+	return &indexCollector{shelves: map[string][]*indexShelf{}, byID: map[entryKey]*indexEntry{}, kinds: kinds}
 }
 
 // add keeps rec if index.html shows it.
 func (ic *indexCollector) add(source string, rec store.Record) {
-	spec := specFor(rec.Kind)
+	spec := ic.kinds.of(rec.Kind)
 	if spec.parent != "" {
 		ic.addChild(spec, rec)
 		return
 	}
-	if ic.currency == "" && rec.Kind == "order" {
+	if ic.currency == "" { // the first record with a currency: the customer's usual one
 		if c, ok := fieldValue(rec, "currency").(string); ok {
 			ic.currency = c
 		}

@@ -1,7 +1,9 @@
 package export
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/kactoily/privacydesk/store"
@@ -30,69 +32,97 @@ type column struct {
 
 func col(label string, fields ...string) column { return column{label: label, fields: fields} }
 
-var kindSpecs = map[string]kindSpec{
-	"customer": {one: "account", many: "Account details", single: true, columns: []column{
-		{label: "Name", fields: []string{"first_name", "last_name"}, sep: " "},
-		col("Email", "email"), col("Phone", "phone"), col("Date of birth", "date_of_birth"),
-		col("Account opened", "created_at"), col("Last changed", "updated_at"), col("Last signed in", "last_login_at"),
-	}},
-	"address": {one: "address", many: "Saved addresses", columns: []column{
-		col("Type", "kind"), col("Name", "recipient_name"),
-		col("Address", "line1", "line2", "city", "region", "postal_code", "country"), col("Phone", "phone"),
-	}},
-	"marketing_preference": {one: "marketing preference", many: "Marketing preferences", single: true, columns: []column{
-		col("Marketing email", "email_marketing"), col("Text messages", "sms_marketing"),
-		col("Personalized advertising", "personalized_ads"), col("Sale or sharing of your data", "sale_sharing"),
-		col("Analytics", "analytics"), col("Last changed", "updated_at"),
-	}},
-	"consent_choice": {one: "cookie choice", many: "Cookie choices", sortBy: "recorded_at", columns: []column{
-		col("Cookies", "category"), col("Your choice", "granted"), col("When", "recorded_at"),
-		col("IP address", "ip_address"), col("Visitor ID", "visitor_id"), col("Browser", "user_agent"),
-	}},
-	"order": {one: "order", many: "Orders", hasChildren: true, sortBy: "placed_at", columns: []column{
-		col("Order", "number"), col("Placed", "placed_at"), col("Status", "status"), col("Total", "total_cents"),
-		col("Email and phone", "email", "phone"),
-		col("Shipped to", "shipping_name", "shipping_line1", "shipping_line2", "shipping_city", "shipping_region",
-			"shipping_postal_code", "shipping_country"),
-		col("Payment", "payment_provider", "payment_reference"),
-	}},
-	"order_line": {one: "order line", many: "Order lines", parent: "order", parentField: "order_id", columns: []column{
-		col("Product", "product_name"), col("SKU", "sku"), col("Quantity", "quantity"), col("Unit price", "unit_price_cents"),
-	}},
-	"product_registration": {one: "product registration", many: "Registered products", hasChildren: true, sortBy: "registered_at", columns: []column{
-		col("Product", "product_name"), col("SKU", "sku"), col("Serial number", "serial_number"),
-		col("Bought", "purchased_at"), col("Registered", "registered_at"),
-	}},
-	"extended_warranty": {one: "extended warranty", many: "Extended warranties", parent: "product_registration",
-		parentField: "registration_id", columns: []column{
-			col("Plan", "plan"), col("Price", "price_cents"), col("Paid", "paid"), col("From", "starts_at"), col("Until", "ends_at"),
-		}},
-	"support_ticket": {one: "support ticket", many: "Support tickets", hasChildren: true, sortBy: "created_at", columns: []column{
-		col("Subject", "subject"), col("Opened", "created_at"), col("Channel", "channel"), col("Status", "status"),
-		col("Closed", "closed_at"), col("Email", "email"),
-	}},
-	"support_message": {one: "message", many: "Support messages", parent: "support_ticket", parentField: "ticket_id",
-		hasChildren: true, columns: []column{
-			col("From", "author_name"), col("Sender", "author_kind"), col("Sent", "sent_at"),
-			{label: "Message", fields: []string{"body"}, long: true},
-		}},
-	"attachment": {one: "attachment", many: "Attachments", parent: "support_message", parentField: "message_id", columns: []column{
-		col("File", "file_name"), col("Type", "content_type"), col("Size", "size_bytes"), col("Stored as", "storage_key"),
-	}},
-	"page_view": {one: "page visit", many: "Website visits", sortBy: "occurred_at", columns: []column{
-		col("When", "occurred_at"), col("Page", "page_url"), col("Came from", "referrer"), col("Browser", "browser"),
-		col("Operating system", "os"), col("IP address", "ip_address"), col("Visitor ID", "visitor_id"),
-	}},
+// kindSpecs are how an export shows each kind of record, by kind.
+type kindSpecs map[string]kindSpec
+
+// describer is a Source whose dataset says how its kinds are shown:
+// every dataset engine of package store is one.
+type describer interface {
+	Kinds() []store.KindView
 }
 
-// specFor returns the kind's spec; an unknown kind gets readable names
-// and, per record, one column per field.
-func specFor(kind string) kindSpec {
-	if s, ok := kindSpecs[kind]; ok {
+// demoKinds are how the built-in demo dataset shows its kinds.
+var demoKinds = sync.OnceValue(func() []store.KindView { return store.DemoDatasets().Kinds() })
+
+// kindSpecsOf reads how the sources' kinds are shown from their dataset
+// files (words and show of each table). The kinds of a source that is
+// not described by one (a Source written in Go) are shown as the
+// built-in demo dataset shows the kinds of the same name.
+func kindSpecsOf(sources []Source) kindSpecs {
+	ks := kindSpecs{}
+	undescribed := false
+	for _, src := range sources {
+		d, ok := src.(describer)
+		if !ok {
+			undescribed = true
+			continue
+		}
+		for _, v := range d.Kinds() {
+			if _, dup := ks[v.Kind]; !dup {
+				ks[v.Kind] = specOf(v)
+			}
+		}
+	}
+	if undescribed {
+		for _, v := range demoKinds() {
+			if _, dup := ks[v.Kind]; !dup {
+				ks[v.Kind] = specOf(v)
+			}
+		}
+	}
+	for _, s := range ks {
+		if p, ok := ks[s.parent]; ok && s.parent != "" {
+			p.hasChildren = true
+			ks[s.parent] = p
+		}
+	}
+	return ks
+}
+
+// specOf is the spec of a kind as its dataset describes it: readable
+// names made from the kind where the file gives no words.
+func specOf(v store.KindView) kindSpec {
+	h := humanize(v.Kind)
+	s := kindSpec{one: v.Words.One, many: v.Words.Many, single: v.Show.Single, sortBy: v.Show.SortBy,
+		parent: v.Parent, parentField: v.ParentField}
+	if s.one == "" {
+		s.one = strings.ToLower(h)
+	}
+	if s.many == "" {
+		s.many = h + " records"
+	}
+	for _, c := range v.Show.Columns {
+		label := c.Label
+		if label == "" && len(c.Fields) > 0 {
+			if label = v.Labels[c.Fields[0]]; label == "" {
+				label = humanize(c.Fields[0])
+			}
+		}
+		s.columns = append(s.columns, column{label: label, fields: c.Fields, sep: c.Sep, long: c.Long})
+	}
+	return s
+}
+
+// of returns the kind's spec; an unknown kind gets readable names and,
+// per record, one column per field.
+func (ks kindSpecs) of(kind string) kindSpec {
+	if s, ok := ks[kind]; ok {
 		return s
 	}
 	h := humanize(kind)
 	return kindSpec{one: strings.ToLower(h), many: h + " records"}
+}
+
+// children returns the kinds shown under kind, in a fixed order.
+func (ks kindSpecs) children(kind string) []string {
+	var out []string
+	for k, s := range ks {
+		if s.parent == kind {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // specColumns returns the columns of spec for rec (every field, for a kind
@@ -117,9 +147,9 @@ func specColumns(spec kindSpec, rec store.Record) []column {
 }
 
 // fitsRecord reports whether the kind's columns suit rec: they find a
-// field for every column, or they show every field rec has. A kind of
-// another store's dataset named like one of the demo store's (customer,
-// order) has other fields, shown under their own labels.
+// field for every column, or they show every field rec has. A kind of a
+// source written in Go named like one of the demo store's (customer,
+// order) may have other fields, shown under their own labels.
 func fitsRecord(cols []column, rec store.Record) bool {
 	shown := map[string]bool{}
 	all := true

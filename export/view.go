@@ -75,7 +75,7 @@ func buildIndexView(sum summary, ic *indexCollector) indexView {
 		Generated: humanDate(f.Generated), Policy: f.Policy, Rights: f.Rights, PrivacyCenter: f.PrivacyCenter}
 	for _, ss := range sum.Sources {
 		sec := sectionView{Title: ss.Title, Anchor: "part-" + ss.Name, JSON: "data/" + ss.Name + ".json",
-			Facts: factsOf(inShownOrder(ss.Fields, ic.shelves[ss.Name]))}
+			Facts: factsOf(ic.kinds, inShownOrder(ic.kinds, ss.Fields, ic.shelves[ss.Name]))}
 		counts := map[string]int{}
 		for _, c := range ss.Counts {
 			counts[c.Kind] = c.N
@@ -87,8 +87,8 @@ func buildIndexView(sum summary, ic *indexCollector) indexView {
 			sec.Kinds = append(sec.Kinds, ic.kindView(sh, counts))
 		}
 		for _, c := range ss.Counts {
-			if p := specFor(c.Kind).parent; p != "" && !shown[p] && c.N > 0 {
-				sec.Loose = append(sec.Loose, kindNote{Title: specFor(c.Kind).many, CSV: csvPath(c.Kind), Total: c.N})
+			if p := ic.kinds.of(c.Kind).parent; p != "" && !shown[p] && c.N > 0 {
+				sec.Loose = append(sec.Loose, kindNote{Title: ic.kinds.of(c.Kind).many, CSV: csvPath(c.Kind), Total: c.N})
 			}
 		}
 		v.Sections = append(v.Sections, sec)
@@ -98,12 +98,12 @@ func buildIndexView(sum summary, ic *indexCollector) indexView {
 
 // inShownOrder returns fields ordered as their kinds are shown: each
 // top-level kind, then its children.
-func inShownOrder(fields []fieldInfo, shelves []*indexShelf) []fieldInfo {
+func inShownOrder(ks kindSpecs, fields []fieldInfo, shelves []*indexShelf) []fieldInfo {
 	rank := map[string]int{}
 	var visit func(kind string)
 	visit = func(kind string) {
 		rank[kind] = len(rank)
-		for _, k := range childKinds(kind) {
+		for _, k := range ks.children(kind) {
 			visit(k)
 		}
 	}
@@ -127,20 +127,8 @@ func inShownOrder(fields []fieldInfo, shelves []*indexShelf) []fieldInfo {
 
 func csvPath(kind string) string { return "csv/" + kind + ".csv" }
 
-// childKinds returns the kinds shown under kind, in a fixed order.
-func childKinds(kind string) []string {
-	var out []string
-	for k, s := range kindSpecs {
-		if s.parent == kind {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 func (ic *indexCollector) kindView(sh *indexShelf, counts map[string]int) kindView {
-	spec := specFor(sh.kind)
+	spec := ic.kinds.of(sh.kind)
 	kv := kindView{Title: spec.many, One: spec.one, CSV: csvPath(sh.kind), Total: counts[sh.kind],
 		Shown: len(sh.entries), Single: spec.single}
 	if kv.Total < kv.Shown {
@@ -150,16 +138,16 @@ func (ic *indexCollector) kindView(sh *indexShelf, counts map[string]int) kindVi
 		kv.Shown = indexPerKind
 	}
 	entries := sh.latest()[:kv.Shown]
-	kids := childKinds(sh.kind)
+	kids := ic.kinds.children(sh.kind)
 	if len(entries) > 0 {
 		for _, c := range specColumns(spec, entries[0].rec) {
 			kv.Columns = append(kv.Columns, c.label)
 		}
 	}
 	for _, k := range kids {
-		kv.Columns = append(kv.Columns, specFor(k).many)
+		kv.Columns = append(kv.Columns, ic.kinds.of(k).many)
 		if counts[k] > 0 {
-			kv.Children = append(kv.Children, kindNote{Title: specFor(k).many, CSV: csvPath(k), Total: counts[k]})
+			kv.Children = append(kv.Children, kindNote{Title: ic.kinds.of(k).many, CSV: csvPath(k), Total: counts[k]})
 		}
 	}
 	for _, e := range entries {
@@ -175,7 +163,7 @@ func (ic *indexCollector) kindView(sh *indexShelf, counts map[string]int) kindVi
 
 // group returns e's children of kind, each with its own children.
 func (ic *indexCollector) group(e *indexEntry, kind, cur string) childGroup {
-	spec := specFor(kind)
+	spec := ic.kinds.of(kind)
 	g := childGroup{Title: spec.many, Hidden: e.hidden[kind], CSV: csvPath(kind)}
 	for _, c := range e.children {
 		if c.rec.Kind != kind {
@@ -193,7 +181,7 @@ func (ic *indexCollector) group(e *indexEntry, kind, cur string) childGroup {
 				it.Long = append(it.Long, cellView{col.label, columnValue(col, c.rec, cur, ic.org)})
 			}
 		}
-		for _, k := range childKinds(kind) {
+		for _, k := range ic.kinds.children(kind) {
 			if sub := ic.group(c, k, cur); len(sub.Items) > 0 || sub.Hidden > 0 {
 				it.Children = append(it.Children, sub)
 			}
@@ -256,7 +244,7 @@ var categoryWords = map[string]string{
 
 // factsOf states, once per kind (kinds sharing a purpose and a retention
 // together), the categories, purpose and retention of the fields found.
-func factsOf(fields []fieldInfo) []factView {
+func factsOf(ks kindSpecs, fields []fieldInfo) []factView {
 	var out []factView
 	var kinds [][]string
 	index := map[string]int{} // purpose+retention -> out index
@@ -271,7 +259,7 @@ func factsOf(fields []fieldInfo) []factView {
 			out = append(out, factView{Purpose: f.Purpose, Retention: f.Retention})
 			kinds = append(kinds, nil)
 		}
-		k := specFor(f.Kind).many
+		k := ks.of(f.Kind).many
 		if len(kinds[i]) > 0 {
 			k = strings.ToLower(k)
 		}

@@ -161,6 +161,12 @@ type TableSpec struct {
 	Meta *MetaSpec `yaml:"meta"`
 	// Erase says what erasure does to the rows.
 	Erase EraseSpec `yaml:"erase"`
+	// Words name the records for the customer, in the export and in the
+	// deletion summary (nil: words made from the kind).
+	Words *WordsSpec `yaml:"words"`
+	// Show says how the export's readable index.html shows the records
+	// (nil: a table with one column per field, latest first by id).
+	Show *ShowSpec `yaml:"show"`
 }
 
 // BelongsSpec says how a row belongs to the person; exactly one way is
@@ -259,6 +265,10 @@ type EraseSpec struct {
 	Mark string `yaml:"mark"`
 	// Keep keeps some rows for a legal reason.
 	Keep *KeepSpec `yaml:"keep"`
+	// Summary is what the deletion summary email says of the rows
+	// deleted or anonymized by Action (nil: the counted words, and Reason
+	// for anonymized rows).
+	Summary *SummarySpec `yaml:"summary"`
 }
 
 // SetSpec is one column change: to NULL (to_null: true), to a fixed Value, or to a
@@ -294,6 +304,9 @@ type KeepSpec struct {
 	// Then is what the retention job does once the rule stops holding:
 	// delete (the default).
 	Then string `yaml:"then"`
+	// Summary is what the deletion summary email says of the kept rows
+	// (nil: "for this reason: " and Reason).
+	Summary *SummarySpec `yaml:"summary"`
 }
 
 // WithinSpec is a period counted from a time column.

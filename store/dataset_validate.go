@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Words a dataset file may use.
@@ -235,6 +236,52 @@ func (v *validator) table(at string, t *TableSpec, s *SourceSpec, earlier map[st
 		}
 	}
 	v.erase(at+".erase", t, s)
+	v.show(at, t, s)
+}
+
+// show checks a table's presentation: words, show and the erasure rules'
+// summaries name only the table's own exported fields.
+func (v *validator) show(at string, t *TableSpec, s *SourceSpec) {
+	exported := map[string]bool{}
+	for _, c := range t.Columns {
+		exported[c.Name] = true
+	}
+	if m := t.Meta; m != nil {
+		exported[m.KeyColumn], exported[m.ValueColumn] = true, true
+	}
+	if w := t.Words; w != nil && w.CountMany != "" && !strings.Contains(w.CountMany, "{count}") {
+		v.bad(at+".words.count_many", "%q does not say how many: put {count} where the number goes", w.CountMany)
+	}
+	if sh := t.Show; sh != nil {
+		if sh.SortBy != "" && !exported[sh.SortBy] {
+			v.bad(at+".show.sort_by", "column %q is not exported by this table", sh.SortBy)
+		}
+		if sh.UnderParent {
+			switch p := t.Belongs.Parent; {
+			case p == nil:
+				v.bad(at+".show.under_parent", "the table has no parent (belongs.parent)")
+			case !exported[p.Column]:
+				v.bad(at+".show.under_parent", "the parent column %s must be exported to find the parent's row", p.Column)
+			case p.Key != "" && !slices.ContainsFunc(s.Tables, func(o TableSpec) bool { return o.Table == p.Table && or(o.ID, "id") == p.Key }):
+				v.bad(at+".show.under_parent", "the parent is found by its id, not by %s", p.Key)
+			}
+		}
+		for i, c := range sh.Columns {
+			cat := fmt.Sprintf("%s.show.columns[%d]", at, i)
+			if len(c.Fields) == 0 {
+				v.bad(cat+".fields", "name the exported columns the column shows")
+			}
+			for j, f := range c.Fields {
+				if !exported[f] {
+					v.bad(fmt.Sprintf("%s.fields[%d]", cat, j), "column %q is not exported by this table", f)
+				}
+			}
+		}
+	}
+	if sum := t.Erase.Summary; sum != nil && t.Erase.Action != ActionAnonymize && t.Meta == nil &&
+		(sum.Why != "" || sum.WhyOne != "" || sum.Removed != "" || sum.RemovedOne != "") {
+		v.bad(at+".erase.summary", "the rows are deleted, so only what applies: why and removed of kept rows go under keep.summary")
+	}
 }
 
 func (v *validator) erase(at string, t *TableSpec, s *SourceSpec) {

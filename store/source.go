@@ -132,6 +132,11 @@ type PlanItem struct {
 	// deleted ones.
 	Until      *time.Time `json:",omitempty"`
 	UntilFirst *time.Time `json:",omitempty"`
+	// Words and Summary are what the dataset says of the item in the
+	// deletion summary email (nil for nothing): set by Datasets.Describe
+	// when the email is written, never recorded with the result.
+	Words   *WordsSpec   `json:"-"`
+	Summary *SummarySpec `json:"-"`
 }
 
 // keptUntil widens the item's kept-until range to take in u (nil: no change).

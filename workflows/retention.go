@@ -169,12 +169,3 @@ func (w *purgeRequestRecordsWorker) Work(ctx context.Context, job *river.Job[Pur
 	}
 	return err
 }
-
-// accountingYears is how long the datasets keep orders for the accounts
-// (their keep rule's within years), for the deletion summary's wording.
-func (s *Service) accountingYears() int {
-	if y := s.datasets.KeepYears("order"); y > 0 {
-		return y
-	}
-	return 7
-}

@@ -2,9 +2,9 @@ package workflows
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/store"
@@ -36,76 +36,32 @@ type KeptLine struct {
 	Removed string // what was taken out of them, if anything
 }
 
-// recordWords names a record kind for a customer: the words for exactly
-// one record, and a format for n of them.
-var recordWords = map[string][2]string{
-	"customer":             {"your customer profile", "%d customer profiles"},
-	"address":              {"1 saved address", "%d saved addresses"},
-	"marketing_preference": {"your marketing preferences", "%d sets of marketing preferences"},
-	"consent_choice":       {"1 cookie choice", "%d cookie choices"},
-	"order":                {"1 order", "%d orders"},
-	"order_line":           {"1 order line", "%d order lines"},
-	"product_registration": {"1 product registration", "%d product registrations"},
-	"extended_warranty":    {"1 extended warranty", "%d extended warranties"},
-	"support_ticket":       {"1 support ticket", "%d support tickets"},
-	"support_message":      {"1 support message", "%d support messages"},
-	"attachment":           {"1 support attachment", "%d support attachments"},
-	"page_view":            {"1 record of a visit to our website", "%d records of visits to our website"},
-}
+// demoDatasets is the built-in demo dataset, read once: the words of
+// RecordLabel.
+var demoDatasets = sync.OnceValue(store.DemoDatasets)
 
 // RecordLabel says "n records of kind" in words a customer reads, with
-// the right singular or plural: "your customer profile", "7 order lines".
-func RecordLabel(kind string, n int) string {
-	w, ok := recordWords[kind]
-	if !ok {
-		words := strings.ReplaceAll(kind, "_", " ")
-		w = [2]string{"1 " + words + " record", "%d " + words + " records"}
-	}
-	if n == 1 {
-		return w[0]
-	}
-	return fmt.Sprintf(w[1], n)
-}
+// the right singular or plural, as the built-in demo dataset names its
+// kinds: "your customer profile", "7 order lines". (A deletion summary
+// uses the words of the service's own datasets.)
+func RecordLabel(kind string, n int) string { return demoDatasets().RecordWords(kind, n) }
 
-// Legal grounds for what a deletion keeps, shown below the summary.
-const (
-	groundOrders   = "Orders: the legal obligation to keep accounting records (GDPR Art. 17(3)(b), CCPA §1798.105(d)(8))."
-	groundWarranty = "Warranties: carrying out the warranty contract you paid for (GDPR Art. 6(1)(b) and 17(3)(b), CCPA §1798.105(d)(1))."
-	groundStats    = "Support statistics: anonymous data is not personal data (GDPR Recital 26)."
-)
-
-// keptLine words one kept or anonymized item of an erasure for the customer.
+// keptLine words one kept or anonymized item of an erasure for the
+// customer as its dataset says (it.Words and it.Summary, with years for
+// {years}; see store.Datasets.Describe); an item its dataset says nothing
+// of is kept "for this reason: " and its reason. It returns the legal
+// ground the summary states for the item too ("" for none).
 func keptLine(it store.PlanItem, years int) (KeptLine, string) {
-	one := it.Count == 1
-	them := pick(one, "it", "them")
-	l := KeptLine{What: RecordLabel(it.Kind, it.Count), Until: untilWords(it)}
-	ground := ""
-	switch it.Kind + "/" + it.Action {
-	case "order/" + store.ActionAnonymize:
-		l.Why = fmt.Sprintf("because tax law requires us to keep order records for %d years", years)
-		l.Removed = "We removed your name, email address, phone number and street address from " + them + "."
-		ground = groundOrders
-	case "order_line/" + store.ActionKeep:
-		l.Why = "with the " + pick(one, "order it belongs", "orders they belong") + " to"
-		l.Removed = pick(one, "It shows", "They show") + " only products, quantities and prices."
-		ground = groundOrders
-	case "product_registration/" + store.ActionAnonymize:
-		l.Why = "because a paid extended warranty on the device is still running, and we must be able to honour it"
-		l.Removed = pick(one, "It is", "They are") + " no longer linked to you."
-		ground = groundWarranty
-	case "extended_warranty/" + store.ActionAnonymize:
-		l.Why = "because you paid for " + them + " and " + pick(one, "it is", "they are") + " still running, so we must be able to honour " + them
-		l.Removed = pick(one, "It is", "They are") + " no longer linked to you."
-		ground = groundWarranty
-	case "support_ticket/" + store.ActionAnonymize:
-		l.Why = "as anonymous statistics only (date, channel and status)"
-		l.Removed = "We removed your email address, the subject and the link to you, so nothing in " + them + " identifies you."
-		ground = groundStats
-	default:
+	what, why, removed := it.Summary.Text(it.Count, store.CountWords(it.Words, it.Kind, it.Count), years)
+	l := KeptLine{What: what, Until: untilWords(it), Why: why, Removed: removed}
+	if it.Summary == nil || why == "" {
 		// The dataset's reason is a sentence; the email adds the full stop.
 		l.Why = "for this reason: " + strings.TrimRight(strings.TrimSpace(it.Reason), ".")
 	}
-	return l, ground
+	if it.Summary == nil {
+		return l, ""
+	}
+	return l, it.Summary.Ground
 }
 
 // untilWords is the day (or range of days) an item's records are kept until.
@@ -120,13 +76,6 @@ func untilWords(it store.PlanItem) string {
 	return it.UntilFirst.Format(day) + " to " + it.Until.Format(day)
 }
 
-func pick(one bool, singular, plural string) string {
-	if one {
-		return singular
-	}
-	return plural
-}
-
 // deletionSummary builds the customer's summary of a completed deletion
 // from its recorded erasure results and the third parties concerned.
 func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*DeletionSummary, error) {
@@ -135,24 +84,19 @@ func (s *Service) deletionSummary(ctx context.Context, r *models.Request) (*Dele
 		return nil, err
 	}
 	sum := &DeletionSummary{}
-	years := s.accountingYears()
+	account := s.datasets.PersonKind()
 	for _, res := range results {
 		for _, it := range res.Items {
+			it, years := s.datasets.Describe(res.Source, it)
 			if it.Action == store.ActionDelete {
-				what := RecordLabel(it.Kind, it.Count)
-				switch it.Kind { // the other orders are kept: say which went
-				case "order":
-					what += fmt.Sprintf(" more than %d years old", years)
-				case "order_line":
-					what += fmt.Sprintf(" from orders more than %d years old", years)
-				}
+				what, _, _ := it.Summary.Text(it.Count, store.CountWords(it.Words, it.Kind, it.Count), years)
 				sum.Deleted = append(sum.Deleted, what)
-				if it.Kind == "customer" {
+				if it.Kind == account {
 					sum.AccountClosed = true
 				}
 				continue
 			}
-			if it.Kind == "customer" && it.Action == store.ActionAnonymize {
+			if it.Kind == account && it.Action == store.ActionAnonymize {
 				sum.AccountClosed = true // login, email and password gone: an anonymous row stays
 			}
 			line, ground := keptLine(it, years)
