@@ -7,15 +7,11 @@ import (
 	"time"
 )
 
-// codeFields hold stored codes, shown through valueWords.
-var codeFields = map[string]bool{
-	"kind": true, "category": true, "author_kind": true, "payment_provider": true,
-}
-
 // formatField formats one field's value for a person: dates in one human
 // format, money from cents with its currency, yes/no, sizes in KB or MB,
-// stored codes in words (org is the organization's name they may name).
-func formatField(name string, v any, currency, org string) string {
+// and stored codes in the words the dataset gives for them (words: nil
+// for a column without any; org is the organization's name they may name).
+func formatField(name string, v any, currency, org string, words map[string]string) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -27,8 +23,8 @@ func formatField(name string, v any, currency, org string) string {
 		}
 		return humanTime(*x)
 	case bool:
-		if name == "granted" {
-			return map[bool]string{true: "Accepted", false: "Declined"}[x]
+		if w, ok := words[fmt.Sprint(x)]; ok {
+			return codeWords(w, org)
 		}
 		return map[bool]string{true: "Yes", false: "No"}[x]
 	case int64:
@@ -36,18 +32,24 @@ func formatField(name string, v any, currency, org string) string {
 	case int:
 		return formatNumber(name, int64(x), currency)
 	case string:
-		if codeFields[name] {
-			if w, ok := valueWords[x]; ok {
-				if org == "" {
-					return humanize(strings.TrimSpace(strings.ReplaceAll(w, "{org}", "")))
-				}
-				return strings.ReplaceAll(w, "{org}", org)
-			}
-			return humanize(x)
+		if words == nil {
+			return x
 		}
-		return x
+		if w, ok := words[x]; ok {
+			return codeWords(w, org)
+		}
+		return humanize(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// codeWords is a code's words with {org} replaced by the organization's
+// name (left out, with what remains capitalized, when there is none).
+func codeWords(w, org string) string {
+	if org == "" {
+		return humanize(strings.TrimSpace(strings.ReplaceAll(w, "{org}", "")))
+	}
+	return strings.ReplaceAll(w, "{org}", org)
 }
 
 func formatNumber(name string, n int64, currency string) string {

@@ -20,6 +20,7 @@ type kindSpec struct {
 	hasChildren bool
 	sortBy      string // the date field that orders records latest first; else the id
 	columns     []column
+	values      map[string]map[string]string // words of stored codes, by field
 }
 
 // column is one readable value: the fields joined by sep (", " if empty).
@@ -84,7 +85,7 @@ func kindSpecsOf(sources []Source) kindSpecs {
 func specOf(v store.KindView) kindSpec {
 	h := humanize(v.Kind)
 	s := kindSpec{one: v.Words.One, many: v.Words.Many, single: v.Show.Single, sortBy: v.Show.SortBy,
-		parent: v.Parent, parentField: v.ParentField}
+		parent: v.Parent, parentField: v.ParentField, values: v.Values}
 	if s.one == "" {
 		s.one = strings.ToLower(h)
 	}
@@ -187,15 +188,6 @@ func sourceTitle(src Source) string {
 		return t
 	}
 	return humanize(src.Name())
-}
-
-// valueWords are the words shown for stored codes; {org} is the
-// organization's name (Facts.Store).
-var valueWords = map[string]string{
-	"paypal": "PayPal", "agent": "{org} support", "customer": "you",
-	"shipping": "Shipping", "billing": "Billing",
-	"necessary": "Strictly necessary", "analytics": "Analytical/performance",
-	"functionality": "Functionality", "advertising": "Advertising",
 }
 
 // humanize turns a stored name such as "shipping_postal_code" into

@@ -178,7 +178,7 @@ func (ic *indexCollector) group(e *indexEntry, kind, cur string) childGroup {
 		}
 		for _, col := range specColumns(spec, c.rec) {
 			if col.long {
-				it.Long = append(it.Long, cellView{col.label, columnValue(col, c.rec, cur, ic.org)})
+				it.Long = append(it.Long, cellView{col.label, columnValue(col, spec.values, c.rec, cur, ic.org)})
 			}
 		}
 		for _, k := range ic.kinds.children(kind) {
@@ -213,7 +213,7 @@ func cells(spec kindSpec, rec store.Record, cur, org string, child bool) []cellV
 			out = append(out, cellView{})
 			continue
 		}
-		v := columnValue(c, rec, cur, org)
+		v := columnValue(c, spec.values, rec, cur, org)
 		if child && v == "" {
 			continue
 		}
@@ -222,14 +222,14 @@ func cells(spec kindSpec, rec store.Record, cur, org string, child bool) []cellV
 	return out
 }
 
-func columnValue(c column, rec store.Record, cur, org string) string {
+func columnValue(c column, values map[string]map[string]string, rec store.Record, cur, org string) string {
 	sep := c.sep
 	if sep == "" {
 		sep = ", "
 	}
 	var parts []string
 	for _, name := range c.fields {
-		if s := formatField(name, fieldValue(rec, name), cur, org); s != "" {
+		if s := formatField(name, fieldValue(rec, name), cur, org, values[name]); s != "" {
 			parts = append(parts, s)
 		}
 	}

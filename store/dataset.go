@@ -218,6 +218,11 @@ type ColumnSpec struct {
 	// row's other columns have these values (an agent's own name as a
 	// message author).
 	RedactWhen map[string]string `yaml:"redact_when"`
+	// Values are the words a person reads for the column's stored codes
+	// ("paypal": "PayPal"; a bool column's "true" and "false"), {org}
+	// standing for the organization's name. A code not listed is shown
+	// as words made from it; a column without values shows what is stored.
+	Values map[string]string `yaml:"values"`
 }
 
 // MetaSpec describes a key/value table.

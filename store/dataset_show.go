@@ -102,13 +102,16 @@ type KindView struct {
 	Parent, ParentField string
 	// Labels are the exported columns' labels, by column name.
 	Labels map[string]string
+	// Values are the words of the columns' stored codes, by column name
+	// (only columns whose file gives values).
+	Values map[string]map[string]string
 }
 
 // Kinds returns how the source's record kinds are shown, in table order.
 func (e *Engine) Kinds() []KindView {
 	out := make([]KindView, 0, len(e.spec.Tables))
 	for _, t := range e.spec.Tables {
-		k := KindView{Kind: t.Kind, Labels: map[string]string{}}
+		k := KindView{Kind: t.Kind, Labels: map[string]string{}, Values: map[string]map[string]string{}}
 		if t.Words != nil {
 			k.Words = *t.Words
 		}
@@ -117,6 +120,9 @@ func (e *Engine) Kinds() []KindView {
 		}
 		for _, c := range t.Columns {
 			k.Labels[c.Name] = c.Label
+			if c.Values != nil {
+				k.Values[c.Name] = c.Values
+			}
 		}
 		if p := t.Belongs.Parent; p != nil && k.Show.UnderParent {
 			k.ParentField = p.Column
