@@ -140,8 +140,9 @@ func Sign(key ed25519.PrivateKey, f Fields) ([]byte, error) {
 var ErrMalformed = errors.New("not a well-formed receipt")
 
 // Parse reads a receipt file strictly: one JSON object with exactly the
-// envelope's members, each once and spelled in its own case, the receipt with exactly the fields of Format, each
-// a string, the times RFC 3339 and the signature base64 of the right size.
+// envelope's members, each once and spelled in its own case, the receipt
+// with exactly the fields of Format, each a string, the times RFC 3339 and
+// the signature base64 of the right size.
 // Every refusal wraps ErrMalformed.
 func Parse(data []byte) (*Receipt, error) {
 	bad := func(format string, a ...any) error {
