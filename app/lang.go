@@ -3,6 +3,8 @@ package app
 import (
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -43,9 +45,11 @@ func (s *Server) visitorLang(c *gin.Context) string {
 }
 
 // langLinks point the current page at each language. After a form post
-// they point at the form's own page, which a GET can show.
+// they point at the form's own page, which a GET can show. A path that
+// starts with several slashes (//evil.example/) is linked with one, so the
+// link is never protocol-relative: a browser would open another site.
 func langLinks(c *gin.Context, current string) []langLink {
-	u := *c.Request.URL
+	u := url.URL{Path: "/" + strings.TrimLeft(c.Request.URL.Path, "/"), RawQuery: c.Request.URL.RawQuery}
 	q := u.Query()
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 		q = map[string][]string{}

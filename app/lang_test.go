@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -119,4 +122,47 @@ func TestFormErrorsSpeakTheVisitorsLanguage(t *testing.T) {
 		missing := send(t, a, http.MethodGet, "/no/such/page", "", "", http.Header{"Accept-Language": {"fr"}})
 		contains(t, missing.Body, "Page introuvable", "Nous n&#39;avons pas trouvé cette page.")
 	})
+}
+
+// TestSwitcherLinksStayOnTheSite proves the language switcher of a page
+// reached by a path that starts with several slashes (a link an attacker
+// can send: https://privacy.example//evil.example/) points at this site,
+// never at the protocol-relative //evil.example/, which a browser would
+// open as another site.
+func TestSwitcherLinksStayOnTheSite(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, roomy)
+		for _, p := range []string{"//evil.example/", "//evil.example", "///evil.example/requests/new", "//evil.example/?lang=es"} {
+			page := requestLine(t, a, p)
+			if !strings.Contains(page, `hreflang="de"`) {
+				t.Fatalf("GET %s: no language switcher on the page:\n%s", p, page)
+			}
+			for _, bad := range []string{`href="//`, `href="/\`} {
+				if strings.Contains(page, bad) {
+					t.Errorf("GET %s: a switcher link leaves the site (%s…)", p, bad)
+				}
+			}
+		}
+	})
+}
+
+// requestLine sends "GET target HTTP/1.1" with target exactly as written
+// (Go's client would turn a target that starts with // into a host) and
+// returns the whole answer.
+func requestLine(t *testing.T, a *testapp.App, target string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(a.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", target, strings.TrimPrefix(a.URL(), "http://")); err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

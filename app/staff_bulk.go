@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -46,7 +47,11 @@ func (f bulkForm) action(me *models.StaffUser) (workflows.BulkAction, error) {
 // confirmation, with the very requests it will deny.
 func (s *Server) handleBulk(c *gin.Context) {
 	var f bulkForm
-	_ = c.ShouldBind(&f)
+	var tooBig *http.MaxBytesError
+	if err := c.ShouldBind(&f); errors.As(err, &tooBig) { // read in part, the form would be refused for what it lost
+		s.fail(c, models.Errorf(models.EBadRequest, "This form is too large to read: a bulk action takes at most %d requests.", workflows.MaxBulk))
+		return
+	}
 	me := staff(c)
 	filter, _, err := f.filter(me.ID)
 	if err != nil {

@@ -181,6 +181,10 @@ func TestBulkActionRefusesBadInputAndCrossSitePostsChangingNothing(t *testing.T)
 	for i := range many {
 		many[i] = fmt.Sprintf("PD-%05d-XXXXX", i)
 	}
+	huge := make([]string, 10000) // more than the body limit holds: the form cannot be read whole
+	for i := range huge {
+		huge[i] = fmt.Sprintf("PD-%05d-XXXXX", i)
+	}
 	for _, c := range []struct {
 		name   string
 		form   url.Values
@@ -189,6 +193,7 @@ func TestBulkActionRefusesBadInputAndCrossSitePostsChangingNothing(t *testing.T)
 	}{
 		{"nothing selected", url.Values{"action": {"claim"}}, http.StatusUnprocessableEntity, "Select at least one request"},
 		{"too many ids", url.Values{"action": {"claim"}, "id": many}, http.StatusUnprocessableEntity, "at most 500 requests; you selected 501"},
+		{"10,000 ids", url.Values{"action": {"claim"}, "id": huge}, http.StatusBadRequest, "a bulk action takes at most 500 requests"},
 		{"deny without a reason", url.Values{"action": {"deny"}, "id": {id}, "confirm": {"yes"}}, http.StatusUnprocessableEntity, "Give a reason."},
 		{"unknown assignee", url.Values{"action": {"assign"}, "to": {"9999"}, "id": {id}}, http.StatusUnprocessableEntity, "Choose an active staff member."},
 		{"unknown action", url.Values{"action": {"approve"}, "id": {id}}, http.StatusUnprocessableEntity, "Choose claim, assign, add a note or deny."},

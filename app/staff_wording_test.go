@@ -130,3 +130,32 @@ func TestWordingEditorRefusesBrokenPlaceholdersAndNonAdmins(t *testing.T) {
 		}
 	})
 }
+
+// TestWordingOfOnlySpacesKeepsTheBuiltInText proves a subject or opening
+// paragraph of nothing but spaces and line breaks counts as empty (the
+// built-in text), not as a blank subject or a blank first paragraph, and
+// that an edited text is saved without its surrounding spaces.
+func TestWordingOfOnlySpacesKeepsTheBuiltInText(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{Limits: wideLimits})
+		admin, _ := signedIn(t, a, "admin@kactoily.example", "Ada Admin", models.RoleAdmin)
+		page := "/staff/admin/wording/verify/en"
+		wantStatus(t, admin.post(t, page, url.Values{"action": {"save"}, "subject": {"   "}, "intro": {" \r\n\t "}}), http.StatusSeeOther, "")
+		if n := a.Count(t, &models.Wording{}); n != 0 {
+			t.Fatalf("a wording of spaces was saved (%d rows)", n)
+		}
+		fileAccess(t, a, "sue@example.com", "Sue")
+		m := a.Mail.WaitFor(t, "sue@example.com", "Confirm your privacy request")
+		contains(t, m.Text, "We received a request")
+
+		wantStatus(t, admin.post(t, page, url.Values{"action": {"save"}, "subject": {"  Please confirm {{request_id}}  "}, "intro": {"\n"}}), http.StatusSeeOther, "")
+		var w models.Wording
+		if err := a.DB.Where("kind = ? AND lang = ?", "verify", "en").First(&w).Error; err != nil {
+			t.Fatal(err)
+		}
+		if w.Subject != "Please confirm {{request_id}}" || w.Intro != "" {
+			t.Fatalf("saved subject %q, intro %q", w.Subject, w.Intro)
+		}
+	})
+}

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -139,8 +140,9 @@ func Sign(key ed25519.PrivateKey, f Fields) ([]byte, error) {
 var ErrMalformed = errors.New("not a well-formed receipt")
 
 // Parse reads a receipt file strictly: one JSON object with exactly the
-// envelope's members, the receipt with exactly the fields of Format, each
-// a string, the times RFC 3339 and the signature base64 of the right size.
+// envelope's members, each once and spelled in its own case, the receipt
+// with exactly the fields of Format, each a string, the times RFC 3339 and
+// the signature base64 of the right size.
 // Every refusal wraps ErrMalformed.
 func Parse(data []byte) (*Receipt, error) {
 	bad := func(format string, a ...any) error {
@@ -148,6 +150,9 @@ func Parse(data []byte) (*Receipt, error) {
 	}
 	if len(data) > MaxSize {
 		return nil, bad("larger than %d bytes", MaxSize)
+	}
+	if err := exactMembers(data); err != nil {
+		return nil, bad("%v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -195,6 +200,64 @@ func Parse(data []byte) (*Receipt, error) {
 		return nil, bad("%v", err)
 	}
 	return r, nil
+}
+
+// exactMembers refuses JSON in which an object names a member twice, or
+// the envelope names one other than exactly "receipt", "key_id" and
+// "signature". encoding/json keeps the last of duplicates and matches
+// names regardless of case, so without this one file could show a person
+// (or another JSON reader) a forged "receipt" before the one checked.
+func exactMembers(data []byte) error {
+	type frame struct {
+		seen          map[string]bool // nil for an array
+		wantKey, root bool
+	}
+	var st []*frame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var top *frame
+		if len(st) > 0 {
+			top = st[len(st)-1]
+		}
+		if top != nil && top.seen != nil && top.wantKey {
+			if tok == json.Delim('}') {
+				st = st[:len(st)-1]
+				if len(st) > 0 {
+					st[len(st)-1].wantKey = true
+				}
+				continue
+			}
+			k, _ := tok.(string)
+			if top.seen[k] {
+				return fmt.Errorf("member %q appears twice", k)
+			}
+			if top.root && k != "receipt" && k != "key_id" && k != "signature" {
+				return fmt.Errorf("unknown member %q", k)
+			}
+			top.seen[k], top.wantKey = true, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			st = append(st, &frame{seen: map[string]bool{}, wantKey: true, root: len(st) == 0})
+			continue
+		case json.Delim('['):
+			st = append(st, &frame{})
+			continue
+		case json.Delim(']'):
+			st = st[:len(st)-1]
+		}
+		if len(st) > 0 { // a value ended: its object's next token is a name
+			st[len(st)-1].wantKey = true
+		}
+	}
 }
 
 // ErrBadSignature is Verify's answer when the signature does not hold.

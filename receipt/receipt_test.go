@@ -191,3 +191,40 @@ func TestPublicKeyDocumentRoundTrips(t *testing.T) {
 		t.Error("a key id that does not name the key was accepted")
 	}
 }
+
+// TestParseRefusesDuplicateAndMiscasedMembers proves a file that names a
+// member twice, or in another case, is refused. encoding/json keeps the
+// last of duplicates and matches names regardless of case, so without this
+// a genuine receipt could carry a forged "receipt" object before it (or a
+// second "request_id") that a person or another JSON reader takes for the
+// signed one, while this check reports the file valid.
+func TestParseRefusesDuplicateAndMiscasedMembers(t *testing.T) {
+	key := newKey(t)
+	file, _ := Sign(key, sample())
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(file, &env); err != nil {
+		t.Fatal(err)
+	}
+	real := string(env["receipt"])
+	forged := strings.Replace(real, "PD-AB3CD-EF4GH", "PD-ZZZZZ-ZZZZZ", 1)
+	rest := `"key_id":` + string(env["key_id"]) + `,"signature":` + string(env["signature"])
+	inner := strings.Replace(real, `"request_id": "PD-AB3CD-EF4GH"`, `"request_id": "PD-ZZZZZ-ZZZZZ", "request_id": "PD-AB3CD-EF4GH"`, 1)
+	if inner == real {
+		t.Fatal("the sample receipt's request_id was not found to duplicate")
+	}
+	for name, f := range map[string]string{
+		"receipt twice":       `{"receipt":` + forged + `,"receipt":` + real + `,` + rest + `}`,
+		"receipt miscased":    `{"receipt":` + forged + `,"Receipt":` + real + `,` + rest + `}`,
+		"signature miscased":  `{"receipt":` + real + `,"key_id":` + string(env["key_id"]) + `,"SIGNATURE":` + string(env["signature"]) + `}`,
+		"request_id twice":    `{"receipt":` + inner + `,` + rest + `}`,
+		"request_id miscased": `{"receipt":` + strings.Replace(inner, `"request_id": "PD-AB3CD`, `"REQUEST_ID": "PD-AB3CD`, 1) + `,` + rest + `}`,
+		"signature twice":     `{"receipt":` + real + `,` + rest + `,"signature":` + string(env["signature"]) + `}`,
+	} {
+		if _, err := Parse([]byte(f)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: Parse = %v, want ErrMalformed", name, err)
+		}
+	}
+	if _, err := Parse([]byte(`{"receipt":` + real + `,` + rest + `}`)); err != nil {
+		t.Fatalf("the untouched receipt, re-assembled: %v", err)
+	}
+}

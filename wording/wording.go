@@ -52,13 +52,20 @@ func CheckText(s string) error {
 	return Check(s)
 }
 
-// Check reports the first placeholder in s that is broken: opened with {{
-// and never closed, or a plain name that is not one of Placeholders. Other
+// Check reports text that is not valid UTF-8 or holds a control character
+// other than a line break or tab, and the first placeholder in s that is
+// broken: opened with {{ and never closed, or a plain name that is not one
+// of Placeholders. Other
 // text between braces ({{.}}, {{template "x"}}, {{call .F}}) is no
 // placeholder and stays as written, so it is not an error.
 func Check(s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("the text is not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return fmt.Errorf("the text holds a control character (%U): remove it", r)
+		}
 	}
 	for rest := s; ; {
 		i := strings.Index(rest, "{{")

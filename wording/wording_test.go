@@ -43,6 +43,8 @@ func TestCheckRefusesBrokenPlaceholders(t *testing.T) {
 		{"Hello {{customer_name}}", "{{customer_name}} is not a placeholder"},
 		{"{{ Request_ID }}", "{{Request_ID}} is not a placeholder"},
 		{"bad \xff byte", "not valid UTF-8"},
+		{"a NUL \x00 byte", "control character"},
+		{"a vertical tab \v here", "control character"},
 	} {
 		err := Check(c.in)
 		if err == nil || !strings.Contains(err.Error(), c.wantErr) {

@@ -66,8 +66,8 @@ const (
 
 // BulkSelect resolves a selection: the ids it names that the filter
 // selects, in queue order, and the ticked ids it does not (to report as
-// skipped, untouched). Errors: EInvalid when nothing is selected or more
-// than MaxBulk are.
+// skipped, untouched). Errors: EInvalid when nothing is selected, more
+// than MaxBulk are, or an id holds a control character or is not UTF-8.
 func (s *Service) BulkSelect(ctx context.Context, sel BulkSelection) (in, outside []string, err error) {
 	f := s.queueFilter(sel.Filter)
 	if sel.All {
@@ -86,6 +86,9 @@ func (s *Service) BulkSelect(ctx context.Context, sel BulkSelection) (in, outsid
 	}
 	var ids []string
 	for _, id := range sel.IDs {
+		if !cleanText(id, false) {
+			return nil, nil, models.Errorf(models.EInvalid, "A selected request id holds characters we cannot accept.")
+		}
 		if id != "" && !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}

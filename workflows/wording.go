@@ -62,6 +62,14 @@ type WordingInput struct {
 	Kind, Lang, Subject, Intro string
 }
 
+// tidy trims the texts' surrounding spaces and line breaks, so a field of
+// nothing else keeps the built-in text instead of a blank subject or
+// first paragraph.
+func (in WordingInput) tidy() WordingInput {
+	in.Subject, in.Intro = strings.TrimSpace(in.Subject), strings.TrimSpace(in.Intro)
+	return in
+}
+
 // checkWording validates in: a known kind and language, and texts whose
 // placeholders all exist and are closed. It returns EInvalid with fields.
 func checkWording(in WordingInput) (WordingKind, error) {
@@ -116,12 +124,14 @@ func (s *Service) WordingFor(ctx context.Context, kind, lang string) (models.Wor
 	return *w, nil
 }
 
-// SaveWording stores an admin's wording, with an audit event that records
-// the old and new texts. Only admins may; invalid input is EInvalid.
+// SaveWording stores an admin's wording (trimmed; nothing left is a reset),
+// with an audit event that records the old and new texts. Only admins may;
+// invalid input is EInvalid.
 func (s *Service) SaveWording(ctx context.Context, actor *models.StaffUser, in WordingInput) error {
 	if actor == nil || actor.Role != models.RoleAdmin {
 		return errAdminOnly
 	}
+	in = in.tidy()
 	if _, err := checkWording(in); err != nil {
 		return err
 	}
@@ -237,6 +247,7 @@ type WordingPreview struct {
 // PreviewWording renders the email of in.Kind with in's texts for a sample
 // request, without saving anything. Invalid input is EInvalid.
 func (s *Service) PreviewWording(ctx context.Context, in WordingInput) (*WordingPreview, error) {
+	in = in.tidy()
 	k, err := checkWording(in)
 	if err != nil {
 		return nil, err
