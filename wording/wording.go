@@ -41,7 +41,14 @@ func CheckSubject(s string) error {
 	if utf8.RuneCountInString(s) > MaxSubject {
 		return fmt.Errorf("a subject is at most %d characters", MaxSubject)
 	}
-	return Check(s)
+	if err := Check(s); err != nil {
+		return err
+	}
+	// Links carry secret tokens; inbox lists and lock screens show subjects.
+	if strings.Contains(Fill(s, map[string]string{"link": "\x00"}), "\x00") {
+		return fmt.Errorf("{{link}} cannot go in a subject, which inbox lists show to anyone nearby: put it in the paragraph")
+	}
+	return nil
 }
 
 // CheckText is Check for a paragraph of at most MaxText characters.

@@ -71,6 +71,9 @@ func TestCheckSubjectIsOneShortLine(t *testing.T) {
 	if err := CheckSubject(strings.Repeat("é", MaxSubject)); err != nil {
 		t.Errorf("a subject at the limit was refused: %v", err)
 	}
+	if err := CheckSubject("Confirm here: {{ link }}"); err == nil || !strings.Contains(err.Error(), "{{link}} cannot go in a subject") {
+		t.Errorf("a subject with the secret link was accepted: %v", err)
+	}
 	if err := CheckText(strings.Repeat("a", MaxText+1)); err == nil {
 		t.Error("a text over the limit was accepted")
 	}
