@@ -176,6 +176,73 @@ func CountRecentRequests(ctx context.Context, db *gorm.DB, email, typ string, si
 	return n, err
 }
 
+// FilingKey names the requests of one address and one type.
+type FilingKey struct{ Email, Type string }
+
+// LockFilings is CountRecentRequests's lock for many addresses at once, taken
+// in the order of the lock keys so that transactions locking overlapping
+// sets cannot deadlock. Only PostgreSQL needs it.
+func LockFilings(ctx context.Context, db *gorm.DB, emails []string) error {
+	if db.Dialector.Name() != DialectPostgres || len(emails) == 0 {
+		return nil
+	}
+	args := make([]any, len(emails))
+	for i, e := range emails {
+		args[i] = e
+	}
+	q := "SELECT count(pg_advisory_xact_lock(7294002, k)) FROM (SELECT DISTINCT hashtext(e) AS k FROM unnest(ARRAY[" +
+		strings.TrimSuffix(strings.Repeat("?::text,", len(emails)), ",") + "]) AS e ORDER BY k) AS keys"
+	if err := db.WithContext(ctx).Exec(q, args...).Error; err != nil {
+		return fmt.Errorf("lock filings for %d emails: %w", len(emails), err)
+	}
+	return nil
+}
+
+// CountRecentFilings is CountRecentRequests for many addresses in one
+// query: the requests of each address and type created since since.
+func CountRecentFilings(ctx context.Context, db *gorm.DB, emails []string, since time.Time) (map[FilingKey]int64, error) {
+	var rows []struct {
+		Email, Type string
+		N           int64
+	}
+	err := db.WithContext(ctx).Model(&Request{}).Select("email, type, count(*) AS n").
+		Where("email IN ? AND created_at >= ?", emails, since).Group("email, type").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("count recent filings: %w", err)
+	}
+	counts := make(map[FilingKey]int64, len(rows))
+	for _, r := range rows {
+		counts[FilingKey{r.Email, r.Type}] = r.N
+	}
+	return counts, nil
+}
+
+// PendingFilings is PendingRequestsOfType for many addresses in one query:
+// each address's unexpired requests awaiting verification, by type, newest
+// first.
+func PendingFilings(ctx context.Context, db *gorm.DB, emails []string, now time.Time) (map[FilingKey][]Request, error) {
+	// SQLite, which has no statistics, would rather walk every waiting
+	// request by the status index than look up a few dozen addresses; the
+	// unary + takes status out of its choice of index.
+	status := "status"
+	if db.Dialector.Name() == DialectSQLite {
+		status = "+status"
+	}
+	var rs []Request
+	err := db.WithContext(ctx).
+		Where("email IN ? AND "+status+" = ? AND expires_at > ?", emails, StatusPendingVerification, now).
+		Order("created_at DESC").Find(&rs).Error
+	if err != nil {
+		return nil, fmt.Errorf("find waiting filings: %w", err)
+	}
+	pending := map[FilingKey][]Request{}
+	for _, r := range rs {
+		k := FilingKey{r.Email, r.Type}
+		pending[k] = append(pending[k], r)
+	}
+	return pending, nil
+}
+
 // PendingRequestsForEmail returns the unexpired requests of an email still
 // awaiting verification, newest first, at most limit.
 func PendingRequestsForEmail(ctx context.Context, db *gorm.DB, email string, now time.Time, limit int) ([]Request, error) {

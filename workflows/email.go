@@ -79,6 +79,9 @@ func (s *Service) enqueueEmailTo(ctx context.Context, tx *gorm.DB, r *models.Req
 		MessageID: fmt.Sprintf("<%s.%s.%s@%s>", strings.ToLower(r.ID), kind, hex.EncodeToString(b), s.mailHost()),
 		CreatedAt: s.now(),
 	}
+	if keepEmail(ctx, e) {
+		return e, nil // written with the batch's others, which sets e.ID
+	}
 	if err := tx.WithContext(ctx).Create(e).Error; err != nil {
 		return nil, fmt.Errorf("queue email: %w", err)
 	}

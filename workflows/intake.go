@@ -293,7 +293,7 @@ func (s *Service) fileIn(ctx context.Context, tx *gorm.DB, f *filing) (*models.R
 		Lang: in.Lang,
 	}
 	// Counted inside the write transaction so concurrent filings cannot all slip under the limit.
-	n, err := models.CountRecentRequests(ctx, tx, in.Email, in.Type, now.Add(-time.Hour))
+	n, err := s.recentFilings(ctx, tx, in.Email, in.Type, now.Add(-time.Hour))
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +313,7 @@ func (s *Service) fileIn(ctx context.Context, tx *gorm.DB, f *filing) (*models.R
 	var waiting []models.Request
 	// A correction names its own fields, so it is never folded into another.
 	if in.FiledBy == nil && in.Type != models.TypeCorrection { // staff filing for someone keep their own record
-		if waiting, err = models.PendingRequestsOfType(ctx, tx, in.Email, in.Type, now, 1); err != nil {
+		if waiting, err = s.waitingFiling(ctx, tx, in.Email, in.Type, now); err != nil {
 			return nil, err
 		}
 	}

@@ -170,8 +170,8 @@ func (s *Service) writeBatch(batch []*filing) {
 		}
 		return false
 	})
-	// Filings take per-email locks (models.CountRecentRequests): taken in
-	// one order by every batch, they cannot deadlock.
+	// Filings of one address are next to each other, so a repeat merges
+	// into the request filed just before it.
 	slices.SortStableFunc(live, func(a, b *filing) int { return cmp.Compare(a.in.Email, b.in.Email) })
 	shared := &sharedRows{}
 	// Not a caller's context: one caller leaving must not undo the others.
@@ -180,14 +180,34 @@ func (s *Service) writeBatch(batch []*filing) {
 	answers := make([]filed, len(live))
 	alone := make([]bool, len(live))
 	err := s.DB.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		view, err := s.loadBatchView(ctx, tx, live)
+		if err != nil {
+			return err
+		}
+		shared.view = view
 		for i, f := range live {
+			plain := view.plain(f)
+			if !plain {
+				// It reads and writes rows itself, maybe those of a filing before it.
+				if err := s.writeKept(ctx, tx, shared); err != nil {
+					return err
+				}
+			}
 			mark := shared.mark()
 			var r *models.Request
-			err := tx.Transaction(func(sp *gorm.DB) error {
-				var err error
-				r, err = s.fileIn(ctx, sp, f)
-				return err
-			})
+			var err error
+			if plain {
+				// No statement of its own, so nothing to roll back to.
+				shared.keep = true
+				r, err = s.fileIn(ctx, tx, f)
+				shared.keep = false
+			} else {
+				err = tx.Transaction(func(sp *gorm.DB) error {
+					var err error
+					r, err = s.fileIn(ctx, sp, f)
+					return err
+				})
+			}
 			var refused *models.Error
 			switch {
 			case err == nil:
@@ -199,6 +219,9 @@ func (s *Service) writeBatch(batch []*filing) {
 				shared.rollback(mark)
 				alone[i] = true
 			}
+		}
+		if err := s.writeKept(ctx, tx, shared); err != nil {
+			return err
 		}
 		return s.flush(ctx, tx, shared)
 	})
@@ -236,22 +259,177 @@ func (s *Service) Close() {
 }
 
 // sharedRows are the rows a batch's transitions would each have written to
-// the shared tables, kept to be written once, in order, at the batch's end.
+// the shared tables, kept to be written once, in order, at the batch's end;
+// and, while keep is set (a plain filing), the new requests and emails too,
+// written by one multi-row insert each.
 type sharedRows struct {
 	events []*models.AuditEvent
 	deltas []map[string]int64 // one per transition, summed at flush
 	jobs   []river.InsertManyParams
+
+	view     *batchView
+	keep     bool
+	requests []*models.Request
+	emails   []*models.Email // each gets its send job once written (its id known)
 }
 
 type sharedRowsKey struct{}
 
-type rowsMark struct{ events, deltas, jobs int }
+func batchRows(ctx context.Context) *sharedRows {
+	sr, _ := ctx.Value(sharedRowsKey{}).(*sharedRows)
+	return sr
+}
 
-func (sr *sharedRows) mark() rowsMark { return rowsMark{len(sr.events), len(sr.deltas), len(sr.jobs)} }
+type rowsMark struct{ events, deltas, jobs, requests, emails, added int }
+
+func (sr *sharedRows) mark() rowsMark {
+	return rowsMark{len(sr.events), len(sr.deltas), len(sr.jobs), len(sr.requests), len(sr.emails), len(sr.view.added)}
+}
 
 // rollback forgets what was added after m (a filing rolled back to its savepoint).
 func (sr *sharedRows) rollback(m rowsMark) {
 	sr.events, sr.deltas, sr.jobs = sr.events[:m.events], sr.deltas[:m.deltas], sr.jobs[:m.jobs]
+	sr.requests, sr.emails = sr.requests[:m.requests], sr.emails[:m.emails]
+	sr.view.forget(m.added)
+}
+
+// writeKept inserts the kept requests, then the kept emails, and queues
+// each email's send job with the others.
+func (s *Service) writeKept(ctx context.Context, tx *gorm.DB, sr *sharedRows) error {
+	if len(sr.requests) > 0 {
+		if err := tx.WithContext(ctx).Create(&sr.requests).Error; err != nil {
+			return fmt.Errorf("create %d requests: %w", len(sr.requests), err)
+		}
+	}
+	if len(sr.emails) > 0 {
+		if err := tx.WithContext(ctx).Create(&sr.emails).Error; err != nil {
+			return fmt.Errorf("queue %d emails: %w", len(sr.emails), err)
+		}
+		for _, e := range sr.emails {
+			sr.jobs = append(sr.jobs, river.InsertManyParams{Args: SendEmailArgs{EmailID: e.ID}})
+		}
+	}
+	sr.requests, sr.emails = sr.requests[:0], sr.emails[:0]
+	return nil
+}
+
+// batchView answers a batch's rate-limit counts and merge look-ups from two
+// queries at its start (its addresses locked first on PostgreSQL, as
+// models.CountRecentRequests does for one), kept up to date as the batch's
+// filings add requests.
+type batchView struct {
+	counts  map[models.FilingKey]int64
+	pending map[models.FilingKey][]models.Request // newest first
+	added   []models.Request                      // in order, so a rolled-back filing's can be forgotten
+}
+
+func (s *Service) loadBatchView(ctx context.Context, tx *gorm.DB, live []*filing) (*batchView, error) {
+	emails := make([]string, 0, len(live))
+	for _, f := range live {
+		emails = append(emails, f.in.Email)
+	}
+	slices.Sort(emails)
+	emails = slices.Compact(emails)
+	if len(emails) == 0 {
+		return &batchView{}, nil
+	}
+	now := s.now()
+	if err := models.LockFilings(ctx, tx, emails); err != nil {
+		return nil, err
+	}
+	counts, err := models.CountRecentFilings(ctx, tx, emails, now.Add(-time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	pending, err := models.PendingFilings(ctx, tx, emails, now)
+	if err != nil {
+		return nil, err
+	}
+	return &batchView{counts: counts, pending: pending}, nil
+}
+
+// plain reports whether f can be written without a statement of its own:
+// a new access or deletion request without corrections or a GPC signal,
+// with no request of its kind waiting to be merged into (or refused by the
+// rate limit, which writes nothing).
+func (v *batchView) plain(f *filing) bool {
+	in := f.in
+	if in.Type != models.TypeAccess && in.Type != models.TypeDeletion || in.GPC || len(in.Corrections) > 0 {
+		return false
+	}
+	return in.FiledBy != nil || len(v.pending[models.FilingKey{Email: in.Email, Type: in.Type}]) == 0
+}
+
+// add records a request the batch created.
+func (v *batchView) add(r *models.Request) {
+	k := models.FilingKey{Email: r.Email, Type: r.Type}
+	v.counts[k]++
+	if r.Status == models.StatusPendingVerification {
+		v.pending[k] = append([]models.Request{*r}, v.pending[k]...)
+	}
+	v.added = append(v.added, *r)
+}
+
+// forget undoes the adds after the first n.
+func (v *batchView) forget(n int) {
+	for _, r := range slices.Backward(v.added[n:]) {
+		k := models.FilingKey{Email: r.Email, Type: r.Type}
+		v.counts[k]--
+		if p := v.pending[k]; len(p) > 0 && p[0].ID == r.ID {
+			v.pending[k] = p[1:]
+		}
+	}
+	v.added = v.added[:n]
+}
+
+// recentFilings is models.CountRecentRequests, answered by the batch's view
+// inside a batch.
+func (s *Service) recentFilings(ctx context.Context, tx *gorm.DB, email, typ string, since time.Time) (int64, error) {
+	if sr := batchRows(ctx); sr != nil && sr.view != nil {
+		return sr.view.counts[models.FilingKey{Email: email, Type: typ}], nil
+	}
+	return models.CountRecentRequests(ctx, tx, email, typ, since)
+}
+
+// waitingFiling is models.PendingRequestsOfType for the newest one, answered
+// by the batch's view inside a batch.
+func (s *Service) waitingFiling(ctx context.Context, tx *gorm.DB, email, typ string, now time.Time) ([]models.Request, error) {
+	if sr := batchRows(ctx); sr != nil && sr.view != nil {
+		for _, r := range sr.view.pending[models.FilingKey{Email: email, Type: typ}] {
+			if r.ExpiresAt != nil && r.ExpiresAt.After(now) {
+				return []models.Request{r}, nil
+			}
+		}
+		return nil, nil
+	}
+	return models.PendingRequestsOfType(ctx, tx, email, typ, now, 1)
+}
+
+// createRequest inserts a new request, or, for a plain filing in a batch,
+// keeps it for the batch's one insert.
+func (s *Service) createRequest(ctx context.Context, tx *gorm.DB, r *models.Request) error {
+	sr := batchRows(ctx)
+	if sr != nil && sr.keep {
+		sr.requests = append(sr.requests, r)
+	} else if err := tx.WithContext(ctx).Create(r).Error; err != nil {
+		return fmt.Errorf("create request: %w", err)
+	}
+	if sr != nil && sr.view != nil {
+		sr.view.add(r)
+	}
+	return nil
+}
+
+// keepEmail keeps e for the batch's one insert of emails when inside a
+// plain filing, and reports whether it did; its send job is queued once it
+// is written and has an id.
+func keepEmail(ctx context.Context, e *models.Email) bool {
+	sr := batchRows(ctx)
+	if sr == nil || !sr.keep {
+		return false
+	}
+	sr.emails = append(sr.emails, e)
+	return true
 }
 
 // flush writes the batch's jobs in one insert, its status deltas in
@@ -281,17 +459,17 @@ func (s *Service) flush(ctx context.Context, tx *gorm.DB, sr *sharedRows) error 
 // batchedJob keeps a job for the batch to insert with the others at its
 // end (in the same transaction), and reports whether it was kept.
 func batchedJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) bool {
-	sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows)
-	if ok {
+	sr := batchRows(ctx)
+	if sr != nil {
 		sr.jobs = append(sr.jobs, river.InsertManyParams{Args: args, InsertOpts: opts})
 	}
-	return ok
+	return sr != nil
 }
 
 // appendAudit appends e to the audit chain, or, inside a batch, to the
 // events the batch appends at its end (in the same transaction).
 func (s *Service) appendAudit(ctx context.Context, tx *gorm.DB, e *models.AuditEvent) error {
-	if sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows); ok {
+	if sr := batchRows(ctx); sr != nil {
 		sr.events = append(sr.events, e)
 		return nil
 	}
@@ -301,7 +479,7 @@ func (s *Service) appendAudit(ctx context.Context, tx *gorm.DB, e *models.AuditE
 // countMove records a move from one status to another in the status
 // counts, or, inside a batch, in the deltas the batch writes at its end.
 func (s *Service) countMove(ctx context.Context, tx *gorm.DB, from, to string) error {
-	if sr, ok := ctx.Value(sharedRowsKey{}).(*sharedRows); ok {
+	if sr := batchRows(ctx); sr != nil {
 		d := map[string]int64{to: 1}
 		if from != "" {
 			d[from]--

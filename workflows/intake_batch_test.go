@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -167,4 +168,100 @@ func TestConcurrentFilingsAreWrittenTogetherEachWithItsOwnAnswer(t *testing.T) {
 		}
 		wantCountsExact(t, a, "after concurrent filings")
 	})
+}
+
+// TestABatchMergesARepeatIntoTheRequestItFiledJustBefore writes one batch in
+// which plain filings (written by one multi-row insert at the batch's end)
+// sit beside filings that write rows themselves: a repeat of a filing made
+// earlier in the same batch (merged into that request, which must then
+// already be written), a deletion by the same address (a request of its
+// own), a filing with the GPC signal, and a filing by an address that has
+// used up its hour (refused from the counts read at the batch's start).
+// Every email is stored with its send job pointing at it, and the chain
+// and the counts hold.
+func TestABatchMergesARepeatIntoTheRequestItFiledJustBefore(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, dialect string) {
+		a := testapp.New(t, dialect, testapp.Options{NoJobs: true})
+		for i := range 5 { // closed by hand (the counts told), so none is merged into
+			r := submit(t, a, accessFor("busy@example.com"))
+			err := a.DB.DB.Model(&models.Request{}).Where("id = ?", r.ID).Update("status", models.StatusCancelled).Error
+			if err == nil {
+				err = models.AddStatusDeltas(t.Context(), a.DB.DB, map[string]int64{r.Status: -1, models.StatusCancelled: 1})
+			}
+			if err != nil {
+				t.Fatalf("close filing %d: %v", i, err)
+			}
+		}
+		gpc := accessFor("signal@example.com")
+		gpc.GPC = true
+		deletion := accessFor("same@example.com")
+		deletion.Type = models.TypeDeletion
+		ins := []workflows.NewRequest{accessFor("same@example.com"), accessFor("same@example.com"), deletion,
+			gpc, accessFor("plain@example.com"), accessFor("busy@example.com")}
+		rs, errs := a.Svc.FileTogether(ins, nil)
+		for i := range 5 {
+			if errs[i] != nil || rs[i] == nil {
+				t.Fatalf("filing %d (%s %s): %v", i, ins[i].Type, ins[i].Email, errs[i])
+			}
+		}
+		wantErr(t, errs[5], models.ERateLimited, "already received several requests")
+		if rs[1].ID != rs[0].ID {
+			t.Fatalf("the repeat got %s, want it merged into %s", rs[1].ID, rs[0].ID)
+		}
+		if rs[2].ID == rs[0].ID || rs[2].Type != models.TypeDeletion {
+			t.Fatalf("the deletion was answered %+v, want a request of its own", rs[2])
+		}
+		if es := auditEventsOf(t, a, rs[0].ID); len(es) != 2 || es[1].Action != "merged" {
+			t.Fatalf("merged request's events: %+v, want its filing then the merge", es)
+		}
+		for _, r := range []*models.Request{rs[0], rs[2], rs[3], rs[4]} {
+			if got := reload(t, a, r.ID); got.Email != r.Email || got.Type != r.Type || got.Status != models.StatusPendingVerification {
+				t.Fatalf("stored %s: %+v, answered %+v", r.ID, got, r)
+			}
+		}
+		if !reload(t, a, rs[3].ID).GPC {
+			t.Fatal("the GPC signal was not kept")
+		}
+		wantSendJobPerEmail(t, a, map[string]int{rs[0].ID: 2, rs[2].ID: 1, rs[3].ID: 1, rs[4].ID: 1})
+		if n := wantAuditIntact(t, a); n != 5+5 {
+			t.Fatalf("%d audit events, want 10 (five before, four filings and a merge)", n)
+		}
+		wantCountsExact(t, a, "after the mixed batch")
+	})
+}
+
+// wantSendJobPerEmail checks that each request in want has that many
+// verification emails, each with exactly one send job naming it.
+func wantSendJobPerEmail(t *testing.T, a *testapp.App, want map[string]int) {
+	t.Helper()
+	jobs := map[int64]int{}
+	var args []string
+	col := "args::text"
+	if a.DB.Dialect == models.DialectSQLite {
+		col = "json(args)" // River keeps args as JSONB there
+	}
+	if err := a.DB.DB.Table("river_job").Where("kind = ?", "send_email").Pluck(col, &args).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range args {
+		var job workflows.SendEmailArgs
+		if err := json.Unmarshal([]byte(s), &job); err != nil {
+			t.Fatalf("send job args %q: %v", s, err)
+		}
+		jobs[job.EmailID]++
+	}
+	for id, n := range want {
+		var es []models.Email
+		if err := a.DB.DB.Where("request_id = ? AND kind = ?", id, workflows.EmailVerify).Find(&es).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != n {
+			t.Fatalf("%s has %d verification emails, want %d", id, len(es), n)
+		}
+		for _, e := range es {
+			if jobs[e.ID] != 1 {
+				t.Fatalf("email %d of %s has %d send jobs, want 1", e.ID, id, jobs[e.ID])
+			}
+		}
+	}
 }

@@ -61,8 +61,8 @@ func (s *Service) transition(ctx context.Context, tx *gorm.DB, r *models.Request
 			nominal := now.AddDate(0, 0, ResponseDays)
 			r.QueueAt = &nominal
 		}
-		if err := tx.WithContext(ctx).Create(r).Error; err != nil {
-			return fmt.Errorf("create request: %w", err)
+		if err := s.createRequest(ctx, tx, r); err != nil {
+			return err
 		}
 	} else {
 		set := map[string]any{"status": c.To, "queue": models.QueueFor(c.To), "updated_at": now}
