@@ -30,3 +30,6 @@ func (s *Service) FileTogether(ins []NewRequest, ids []string) ([]*models.Reques
 	}
 	return rs, errs
 }
+
+// UniqueJob exposes uniqueJob to the tests.
+var UniqueJob = uniqueJob

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
@@ -440,7 +441,14 @@ func (s *Service) flush(ctx context.Context, tx *gorm.DB, sr *sharedRows) error 
 		if !ok {
 			return errors.New("enqueue a batch's jobs: not inside a transaction")
 		}
-		if _, err := s.jobs.InsertManyTx(ctx, sqlTx, sr.jobs); err != nil {
+		insert := s.jobs.InsertManyFastTx // no rows read back
+		if slices.ContainsFunc(sr.jobs, uniqueJob) {
+			insert = func(ctx context.Context, tx *sql.Tx, jobs []river.InsertManyParams) (int, error) {
+				res, err := s.jobs.InsertManyTx(ctx, tx, jobs)
+				return len(res), err
+			}
+		}
+		if _, err := insert(ctx, sqlTx, sr.jobs); err != nil {
 			return fmt.Errorf("enqueue a batch's jobs: %w", err)
 		}
 	}
@@ -454,6 +462,17 @@ func (s *Service) flush(ctx context.Context, tx *gorm.DB, sr *sharedRows) error 
 		return err
 	}
 	return models.AppendAuditEvents(ctx, tx, s.DB.Dialect, sr.events)
+}
+
+// uniqueJob reports whether p's job is one River inserts at most once
+// (unique options set on the call or by its kind), which only InsertManyTx
+// handles; InsertManyFastTx fails on such a job's conflict.
+func uniqueJob(p river.InsertManyParams) bool {
+	if p.InsertOpts != nil && !reflect.ValueOf(p.InsertOpts.UniqueOpts).IsZero() {
+		return true
+	}
+	a, ok := p.Args.(river.JobArgsWithInsertOpts)
+	return ok && !reflect.ValueOf(a.InsertOpts().UniqueOpts).IsZero()
 }
 
 // batchedJob keeps a job for the batch to insert with the others at its

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/riverqueue/river"
+
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
@@ -262,6 +264,26 @@ func wantSendJobPerEmail(t *testing.T, a *testapp.App, want map[string]int) {
 			if jobs[e.ID] != 1 {
 				t.Fatalf("email %d of %s has %d send jobs, want 1", e.ID, id, jobs[e.ID])
 			}
+		}
+	}
+}
+
+// TestABatchInsertsUniqueJobsTheWayThatSkipsDuplicates: a batch's jobs are
+// written by River's fast insert, which fails on a unique job's conflict,
+// unless one of them is unique; uniqueJob tells which.
+func TestABatchInsertsUniqueJobsTheWayThatSkipsDuplicates(t *testing.T) {
+	for _, tc := range []struct {
+		p    river.InsertManyParams
+		want bool
+	}{
+		{river.InsertManyParams{Args: workflows.SendEmailArgs{EmailID: 1}}, false},
+		{river.InsertManyParams{Args: workflows.FulfilArgs{RequestID: "PD-1"}}, true},
+		{river.InsertManyParams{Args: workflows.SendEmailArgs{EmailID: 1},
+			InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}}, true},
+		{river.InsertManyParams{Args: workflows.FulfilArgs{RequestID: "PD-1"}, InsertOpts: &river.InsertOpts{Priority: 2}}, true},
+	} {
+		if got := workflows.UniqueJob(tc.p); got != tc.want {
+			t.Errorf("uniqueJob(%T %+v) = %v, want %v", tc.p.Args, tc.p.InsertOpts, got, tc.want)
 		}
 	}
 }
