@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,8 +15,9 @@ import (
 // Intake during the heavy erasure (issue 11): the same app, on a copy of
 // the heavy store, takes POST /api/v1/requests from a closed loop of
 // intakeBusyConns connections, first idle, then while the heavy customer's
-// access request is collected (River workers), then while Service.Fulfil
-// erases the heavy customer. The target is intake's p99 during the erasure
+// access request is collected (River workers, which also work the jobs
+// intake queued: verification emails), then while Service.Fulfil erases
+// the heavy customer (workers off again). The target is intake's p99 during the erasure
 // over its idle p99; beside it, the erasure's write transactions under that
 // load (the erasure target's "under intake load").
 //
@@ -78,9 +80,16 @@ func TestIntakeDuringErasureReport(t *testing.T) {
 	for _, s := range loaded.Other {
 		intakeHeld = append(intakeHeld, s.Held)
 	}
-	var collHeld []time.Duration
+	// Intake's batches begin with a filing's savepoint; the rest is the
+	// workers': the collection, River's own rows, and the emails of the
+	// requests intake queued.
+	var collIntake, collWorkers []time.Duration
 	for _, s := range collSpans {
-		collHeld = append(collHeld, s.Held)
+		if strings.HasPrefix(s.First, "SAVEPOINT") {
+			collIntake = append(collIntake, s.Held)
+		} else {
+			collWorkers = append(collWorkers, s.Held)
+		}
 	}
 
 	say("\n### Intake during the heavy erasure (SQLite)\n")
@@ -110,8 +119,13 @@ func TestIntakeDuringErasureReport(t *testing.T) {
 		millis(quantile(loaded.held(), .99)), millis(l.Held), l.Stmts, l.First)
 	say("| intake's, during the erasure | %d | %s | %s | %s | |", len(intakeHeld), millis(quantile(intakeHeld, .5)),
 		millis(quantile(intakeHeld, .99)), millis(slices.Max(append(intakeHeld, 0))))
-	say("| all, during the collection (intake's and the collection's) | %d | %s | %s | %s | |", len(collHeld),
-		millis(quantile(collHeld, .5)), millis(quantile(collHeld, .99)), millis(slices.Max(append(collHeld, 0))))
+	for _, row := range []struct {
+		name string
+		ds   []time.Duration
+	}{{"intake's, during the collection", collIntake}, {"the workers', during the collection (collection, River, emails)", collWorkers}} {
+		say("| %s | %d | %s | %s | %s | |", row.name, len(row.ds), millis(quantile(row.ds, .5)), millis(quantile(row.ds, .99)),
+			millis(slices.Max(append(row.ds, 0))))
+	}
 	say("")
 	target("intake-during-erasure", fmt.Sprintf("%.2fx", ratio), fmt.Sprintf("<=%.1fx", intakeBusyGoal), ratio <= intakeBusyGoal)
 }
