@@ -118,7 +118,7 @@ func TestErasureReport(t *testing.T) {
 	say("\n### Heavy customer: erasure (SQLite)\n")
 	say("Fulfil on an approved deletion of the heavy customer: orders older than the 7-year accounting period deleted " +
 		"with their lines, the rest anonymized; messages, attachments, page views and the account deleted; each source " +
-		"in pages of 500 rows. Write transactions are timed below database/sql, from BEGIN IMMEDIATE returning (the " +
+		"read in pages of 500 rows, written at most 100 rows a statement or transaction with a pause after each. Write transactions are timed below database/sql, from BEGIN IMMEDIATE returning (the " +
 		"write lock taken) to COMMIT returning, and write statements outside a transaction from start to end.\n")
 	say("| | alone | beside intake at %d req/s |", erasureRate)
 	say("|---|--:|--:|")
@@ -126,7 +126,7 @@ func TestErasureReport(t *testing.T) {
 	say("| write transactions | %d | %d |", len(quiet.Spans), len(loaded.Spans))
 	say("| p50 / p99 write transaction | %s / %s | %s / %s |", millis(quantile(quiet.held(), .5)), millis(quantile(quiet.held(), .99)),
 		millis(quantile(loaded.held(), .5)), millis(quantile(loaded.held(), .99)))
-	say("| **longest write transaction** | **%s** | %s |", millis(quiet.longest().Held), millis(loaded.longest().Held))
+	say("| **longest write transaction** | **%s** | **%s** |", millis(quiet.longest().Held), millis(loaded.longest().Held))
 	say("| its statements (first) | %d (`%s`) | %d (`%s`) |", quiet.longest().Stmts, quiet.longest().First,
 		loaded.longest().Stmts, loaded.longest().First)
 	say("")
@@ -142,6 +142,14 @@ func TestErasureReport(t *testing.T) {
 	ratio := float64(quantile(busy.Lat, .99)) / float64(quantile(idle.Lat, .99))
 	say("| **p99 during / idle** | | | **%.2fx** | |", ratio)
 	say("")
-	l := quiet.longest().Held
-	target("erasure", fmt.Sprintf("%.0fms", float64(l)/float64(time.Millisecond)), fmt.Sprintf("<=%dms", erasureGoal.Milliseconds()), l <= erasureGoal)
+	// The target is the erasure's longest write transaction alone or beside
+	// intake, whichever is longer, and its p99 beside intake within the
+	// goal too (issue 11: "at the 99th percentile and at most, under
+	// intake load").
+	l := max(quiet.longest().Held, loaded.longest().Held)
+	p99 := quantile(loaded.held(), .99)
+	say("Target: the longest write transaction, alone or beside intake (%s), with the p99 beside intake (%s) within the goal too.\n",
+		millis(l), millis(p99))
+	target("erasure", fmt.Sprintf("%.0fms", float64(l)/float64(time.Millisecond)), fmt.Sprintf("<=%dms", erasureGoal.Milliseconds()),
+		l <= erasureGoal && p99 <= erasureGoal)
 }

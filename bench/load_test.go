@@ -56,9 +56,16 @@ func (p *poster) post(url string, body func(n int64) []byte, want int) (time.Dur
 // closedLoop keeps conc requests in flight for d: each worker sends its
 // next request as soon as the last one is answered.
 func (p *poster) closedLoop(url string, conc int, d time.Duration, body func(n int64) []byte, want int) load {
+	stop := make(chan struct{})
+	t := time.AfterFunc(d, func() { close(stop) })
+	defer t.Stop()
+	return p.closedLoopUntil(url, conc, stop, body, want)
+}
+
+// closedLoopUntil is closedLoop until stop is closed.
+func (p *poster) closedLoopUntil(url string, conc int, stop <-chan struct{}, body func(n int64) []byte, want int) load {
 	var mu sync.Mutex
 	var res load
-	deadline := time.Now().Add(d)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range conc {
@@ -68,7 +75,7 @@ func (p *poster) closedLoop(url string, conc int, d time.Duration, body func(n i
 			var lat []time.Duration
 			var ok, failed int
 			var first error
-			for time.Now().Before(deadline) {
+			for !closed(stop) {
 				took, err := p.post(url, body, want)
 				if err != nil {
 					failed++
@@ -93,6 +100,16 @@ func (p *poster) closedLoop(url string, conc int, d time.Duration, body func(n i
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	return res
+}
+
+// closed reports whether c is closed.
+func closed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }
 
 // openLoop sends rate requests per second until stop is closed, each

@@ -16,8 +16,10 @@ func (e *Engine) PlanErasure(ctx context.Context, db *gorm.DB, s Subject, now ti
 // Erase deletes, anonymizes and keeps the subject's rows as the dataset's
 // erase rules say, one page of root rows (with everything under them) at
 // a time: the rows under a page go first, in statements of at most
-// StoreBatchSize rows, then the page itself in one short transaction, so a
-// rerun after an interruption finds what is left. The person's own row
+// EraseWriteRows rows, then the page itself in short transactions of as
+// many, each followed by a pause as long as it took (engine_yield.go), so a
+// rerun after an interruption finds what is left and intake is not kept
+// waiting for the writer. The person's own row
 // goes last, and not while tables of other sources still link to it:
 // then it returns a models.EConflict error and changes nothing.
 func (e *Engine) Erase(ctx context.Context, db *gorm.DB, s Subject, now time.Time) (Result, error) {

@@ -162,9 +162,9 @@ func deleteIDs(ctx context.Context, db *gorm.DB, n *node, ids []int64) (int, err
 	return int(res.RowsAffected), nil
 }
 
-// deleteWhere deletes every row of n that c matches, StoreBatchSize rows
-// per statement, and returns how many it deleted; after an interruption,
-// calling it again deletes the rest.
+// deleteWhere deletes every row of n that c matches, EraseWriteRows rows
+// per statement with a pause after each (yieldAfter), and returns how many
+// it deleted; after an interruption, calling it again deletes the rest.
 func deleteWhere(ctx context.Context, db *gorm.DB, n *node, c cond) (int, error) {
 	q := sqlOf(db)
 	total := 0
@@ -172,13 +172,17 @@ func deleteWhere(ctx context.Context, db *gorm.DB, n *node, c cond) (int, error)
 	for {
 		var ids []int64
 		err := table(ctx, db, n).Where(c.sql, c.args...).Where(q.col(n.id)+" > ?", last).
-			Order(q.col(n.id)).Limit(StoreBatchSize).Pluck(n.id, &ids).Error
+			Order(q.col(n.id)).Limit(EraseWriteRows).Pluck(n.id, &ids).Error
 		if err != nil {
 			return total, fmt.Errorf("select from %s to delete: %w", n.t.Table, err)
 		}
+		start := time.Now()
 		k, err := deleteIDs(ctx, db, n, ids)
 		total += k
-		if err != nil || len(ids) < StoreBatchSize {
+		if err != nil || len(ids) < EraseWriteRows {
+			return total, err
+		}
+		if err := yieldAfter(ctx, start); err != nil {
 			return total, err
 		}
 		last = ids[len(ids)-1]

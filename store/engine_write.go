@@ -5,15 +5,18 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/kactoily/privacydesk/models"
 )
 
-// write deletes and anonymizes a page's rows in one short transaction (the
-// person's row with the check that nothing links to it any more), or, in
-// a dry run, counts them.
+// write deletes and anonymizes a page's rows, or, in a dry run, counts
+// them: EraseWriteRows of them per short transaction (the person's row
+// with the check that nothing links to it any more), with a pause after
+// each (yieldAfter). Each transaction is whole rows done, so a rerun after
+// an interruption finds what is left.
 func (x *eraser) write(n *node, page []row, del, anon []int64) error {
 	kind := n.t.Kind
 	if x.dry {
@@ -21,9 +24,29 @@ func (x *eraser) write(n *node, page []row, del, anon []int64) error {
 		x.t.add(kind, ActionAnonymize, len(anon))
 		return nil
 	}
-	if len(del) == 0 && len(anon) == 0 {
-		return nil
+	dels, anons := chunks(del, EraseWriteRows), chunks(anon, EraseWriteRows)
+	for i := range max(len(dels), len(anons)) {
+		var d, a []int64
+		if i < len(dels) {
+			d = dels[i]
+		}
+		if i < len(anons) {
+			a = anons[i]
+		}
+		start := time.Now()
+		if err := x.writeTx(n, page, d, a); err != nil {
+			return err
+		}
+		if err := yieldAfter(x.ctx, start); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// writeTx deletes the rows with ids del and anonymizes those with ids anon
+// in one transaction.
+func (x *eraser) writeTx(n *node, page []row, del, anon []int64) error {
 	var deleted, anonymized int
 	err := x.db.WithContext(x.ctx).Transaction(func(tx *gorm.DB) error {
 		if n.person {
@@ -43,8 +66,8 @@ func (x *eraser) write(n *node, page []row, del, anon []int64) error {
 	if err != nil {
 		return err
 	}
-	x.t.add(kind, ActionDelete, deleted)
-	x.t.add(kind, ActionAnonymize, anonymized)
+	x.t.add(n.t.Kind, ActionDelete, deleted)
+	x.t.add(n.t.Kind, ActionAnonymize, anonymized)
 	return nil
 }
 

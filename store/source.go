@@ -16,9 +16,11 @@ import (
 // account (never by name or address), streams them for an access export,
 // and plans and carries out their erasure.
 //
-// Every method reads and writes in pages of StoreBatchSize rows, so
-// memory and lock times stay bounded whatever the history size. Erase works
-// in short transactions and is idempotent: after an interruption, calling it
+// Every method reads in pages of StoreBatchSize rows and Erase writes at
+// most EraseWriteRows rows a statement or transaction, pausing after each
+// (engine_yield.go), so memory and lock times stay bounded whatever the
+// history size and an erasure leaves the writer to intake half the time.
+// Erase is idempotent: after an interruption, calling it
 // again finishes the work without erasing anything twice, and once finished
 // a further call changes nothing and reports nothing.
 type Source interface {
