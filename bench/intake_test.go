@@ -1,17 +1,14 @@
 package bench_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/kactoily/privacydesk/app"
+	"github.com/kactoily/privacydesk/bench/ceiling"
 	"github.com/kactoily/privacydesk/internal/testapp"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/models"
@@ -42,33 +39,12 @@ func intakeApp(t testing.TB, dialect string) string {
 	return a.URL() + "/api/v1/requests"
 }
 
-// intakeCeiling is the bare handler: decode the JSON, insert one requests
-// row, answer 202.
+// intakeCeiling is the bare handler (package bench/ceiling): decode the
+// JSON, insert one requests row, answer 202.
 func intakeCeiling(t testing.TB, dialect string) string {
-	db := testdb.Open(t, dialect)
-	gin.SetMode(gin.ReleaseMode)
-	e := gin.New()
-	e.POST("/api/v1/requests", func(c *gin.Context) {
-		var in struct{ Type, Email, Name, Details string }
-		if err := c.ShouldBindJSON(&in); err != nil {
-			c.JSON(http.StatusBadRequest, gin.H{"error": err.Error()})
-			return
-		}
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		now := time.Now().UTC()
-		r := models.Request{ID: "PD-" + hex.EncodeToString(b), Type: in.Type, Status: models.StatusPendingVerification,
-			Email: in.Email, Name: in.Name, Details: in.Details, Channel: "api", CreatedAt: now, UpdatedAt: now,
-			ExpiresAt: &now, Queue: models.QueuePending, QueueAt: &now}
-		if err := db.WithContext(c.Request.Context()).Create(&r).Error; err != nil {
-			c.JSON(http.StatusInternalServerError, gin.H{"error": err.Error()})
-			return
-		}
-		c.JSON(http.StatusAccepted, gin.H{"id": r.ID, "status": r.Status})
-	})
-	srv := httptest.NewServer(e)
+	srv := httptest.NewServer(ceiling.IntakeHandler(testdb.Open(t, dialect)))
 	t.Cleanup(srv.Close)
-	return srv.URL + "/api/v1/requests"
+	return srv.URL + ceiling.Path
 }
 
 // intakeResult is both sides measured in alternating rounds.

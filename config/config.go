@@ -48,6 +48,7 @@ type Config struct {
 	DRPInternalHooks bool   // let status callbacks reach private addresses (testing only)
 	DRPRatePerIP     string // DRP calls per client IP per hour (default 1200)
 	DRPRatePerAgent  string // DRP calls per agent token per hour (default 600)
+	IntakeRatePerIP  string // filings (form and API together) per client IP per hour (default 20)
 }
 
 // DefaultMetricsAddr is where /metrics listens unless configured: the
@@ -87,6 +88,7 @@ func (c *Config) settings() []setting {
 		{"drp-internal-callbacks", "PRIVACYDESK_DRP_INTERNAL_CALLBACKS", "let DRP status callbacks reach loopback and private addresses (testing only; default off)", nil, &c.DRPInternalHooks},
 		{"drp-rate-per-ip", "PRIVACYDESK_DRP_RATE_PER_IP", "DRP endpoint calls allowed per client IP per hour (default 1200)", &c.DRPRatePerIP, nil},
 		{"drp-rate-per-agent", "PRIVACYDESK_DRP_RATE_PER_AGENT", "DRP endpoint calls allowed per agent bearer token per hour (default 600)", &c.DRPRatePerAgent, nil},
+		{"intake-rate-per-ip", "PRIVACYDESK_INTAKE_RATE_PER_IP", "filings (the form and POST /api/v1/requests together) allowed per client IP per hour (default 20)", &c.IntakeRatePerIP, nil},
 	}
 }
 
@@ -174,6 +176,9 @@ func (c *Config) normalize() error {
 		return err
 	}
 	if _, _, err := c.DRPRates(); err != nil {
+		return err
+	}
+	if _, err := c.IntakeRate(); err != nil {
 		return err
 	}
 	if c.SMTPURL != "" {
@@ -270,20 +275,29 @@ func (c *Config) DRP() (workflows.DRPSettings, error) {
 // DRPRates returns the hourly limits of the DRP endpoints per client IP
 // and per agent token; 0 means the default.
 func (c *Config) DRPRates() (perIP, perAgent int, err error) {
-	parse := func(env, v string) (int, error) {
-		v = strings.TrimSpace(v)
-		if v == "" {
-			return 0, nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1_000_000 {
-			return 0, fmt.Errorf("%s must be a whole number of calls per hour from 1 to 1000000 (got %q)", env, v)
-		}
-		return n, nil
-	}
-	if perIP, err = parse("PRIVACYDESK_DRP_RATE_PER_IP", c.DRPRatePerIP); err != nil {
+	if perIP, err = hourlyLimit("PRIVACYDESK_DRP_RATE_PER_IP", "calls", c.DRPRatePerIP); err != nil {
 		return 0, 0, err
 	}
-	perAgent, err = parse("PRIVACYDESK_DRP_RATE_PER_AGENT", c.DRPRatePerAgent)
+	perAgent, err = hourlyLimit("PRIVACYDESK_DRP_RATE_PER_AGENT", "calls", c.DRPRatePerAgent)
 	return perIP, perAgent, err
+}
+
+// IntakeRate returns how many filings one client IP may make an hour; 0
+// means the default.
+func (c *Config) IntakeRate() (int, error) {
+	return hourlyLimit("PRIVACYDESK_INTAKE_RATE_PER_IP", "filings", c.IntakeRatePerIP)
+}
+
+// hourlyLimit reads a rate setting: empty is 0 (the default), else a whole
+// number from 1 to 1000000; the error names env and what it counts.
+func hourlyLimit(env, what, v string) (int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, fmt.Errorf("%s must be a whole number of %s per hour from 1 to 1000000 (got %q)", env, what, v)
+	}
+	return n, nil
 }

@@ -113,6 +113,39 @@ func TestDRPRateSettingsTakeWholeNumbersAndRefuseOthers(t *testing.T) {
 	}
 }
 
+// TestIntakeRateSettingTakesAWholeNumberAndRefusesOthers proves the per-IP
+// intake limit defaults to 0 (the app's default of 20), is read from the
+// environment and the flag (which wins), and a bad value is refused naming
+// the setting.
+func TestIntakeRateSettingTakesAWholeNumberAndRefusesOthers(t *testing.T) {
+	t.Parallel()
+	none := func(string) string { return "" }
+	cfg, err := config.LoadConfig("serve", nil, none, io.Discard, nil)
+	if n, rerr := cfg.IntakeRate(); err != nil || rerr != nil || n != 0 {
+		t.Fatalf("unset intake rate: %d, %v %v; want 0 (the default)", n, err, rerr)
+	}
+	env := map[string]string{"PRIVACYDESK_INTAKE_RATE_PER_IP": " 500 "}
+	cfg, err = config.LoadConfig("serve", nil, func(k string) string { return env[k] }, io.Discard, nil)
+	if n, _ := cfg.IntakeRate(); err != nil || n != 500 {
+		t.Fatalf("PRIVACYDESK_INTAKE_RATE_PER_IP=500: %d, %v", n, err)
+	}
+	cfg, err = config.LoadConfig("serve", []string{"--intake-rate-per-ip", "1000000"}, func(k string) string { return env[k] }, io.Discard, nil)
+	if n, _ := cfg.IntakeRate(); err != nil || n != 1_000_000 {
+		t.Fatalf("--intake-rate-per-ip 1000000 over the environment's 500: %d, %v", n, err)
+	}
+	for _, v := range []string{"lots", "0", "-3", "1000001", "2.5"} {
+		_, err := config.LoadConfig("serve", nil, func(k string) string {
+			if k == "PRIVACYDESK_INTAKE_RATE_PER_IP" {
+				return v
+			}
+			return ""
+		}, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), "PRIVACYDESK_INTAKE_RATE_PER_IP") {
+			t.Errorf("PRIVACYDESK_INTAKE_RATE_PER_IP=%q: err = %v, want one naming the setting", v, err)
+		}
+	}
+}
+
 // TestDRPActionsSettingTakesBothSpellingsAndRefusesOthers proves the
 // accepted DRP actions default to all four, read either spelling of the
 // sale actions, and refuse an action Privacy Desk cannot carry out.

@@ -22,8 +22,9 @@ type csvSet struct {
 }
 
 type csvFile struct {
-	f *os.File
-	w *csv.Writer
+	f   *os.File
+	w   *csv.Writer
+	row []string // reused: csv.Writer.Write keeps none of it
 }
 
 func (c *csvSet) write(rec store.Record) error {
@@ -43,11 +44,11 @@ func (c *csvSet) write(rec store.Record) error {
 			return err
 		}
 	}
-	row := make([]string, 1, 1+len(rec.Fields))
-	row[0] = strconv.FormatInt(rec.ID, 10)
+	row := append(cf.row[:0], strconv.FormatInt(rec.ID, 10))
 	for _, fl := range rec.Fields {
 		row = append(row, csvCell(fl.Value))
 	}
+	cf.row = row
 	return cf.w.Write(row)
 }
 

@@ -3,7 +3,6 @@ package export
 import (
 	"archive/zip"
 	"bufio"
-	"compress/flate"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"html/template"
 	"io"
 	"os"
@@ -120,8 +120,17 @@ func Build(ctx context.Context, dir string, db *gorm.DB, sources []Source, subje
 	zw := zip.NewWriter(bw)
 	// The fastest deflate level: several times faster than the default on
 	// this text for a slightly larger file (BENCHMARKS.md, heavy customer).
+	// The ZIP's entries are written one after another, each closed before
+	// the next starts, so one compressor (about 1 MiB) serves them all.
+	var fw *flate.Writer
 	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
+		if fw != nil {
+			fw.Reset(out)
+			return fw, nil
+		}
+		var err error
+		fw, err = flate.NewWriter(out, flate.BestSpeed)
+		return fw, err
 	})
 	csvs := &csvSet{dir: work, files: map[string]*csvFile{}}
 	sum := summary{Email: subject.Email, Facts: facts}

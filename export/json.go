@@ -67,6 +67,12 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, '"')
 	for i := 0; i < len(s); {
+		if j := i + plainRun(s[i:]); j > i { // most of a record's text needs no escaping: copy it at once
+			b = append(b, s[i:j]...)
+			if i = j; i == len(s) {
+				break
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -95,4 +101,22 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// plainASCII marks the bytes appendJSONString copies as they are.
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// plainRun is the length of the prefix of s that needs no escaping.
+func plainRun(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || !plainASCII[c] {
+			return i
+		}
+	}
+	return len(s)
 }

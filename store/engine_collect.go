@@ -47,11 +47,21 @@ func (e *Engine) Collect(ctx context.Context, db *gorm.DB, s Subject, emit func(
 
 // emitTree emits a page of n's rows, then, page by page, their children's.
 func (e *Engine) emitTree(ctx context.Context, db *gorm.DB, n *node, page []row, red *redactor, out func(Record) error) error {
+	var ft *fieldTemplate
+	if n.t.Meta == nil && len(page) > 0 {
+		ft = newFieldTemplate(n, page[0].pos)
+	}
 	for _, r := range page {
 		if k := metaKeyOf(n.t, r); k != nil && k.Never {
 			continue
 		}
-		if err := out(record(n, r, red)); err != nil {
+		rec := Record{Kind: n.t.Kind, ID: r.id}
+		if ft != nil {
+			rec.Fields = ft.fields(r, red)
+		} else {
+			rec = record(n, r, red)
+		}
+		if err := out(rec); err != nil {
 			return err
 		}
 	}
@@ -83,6 +93,51 @@ func keysOf(page []row, key, idCol string) []any {
 	return keys
 }
 
+// fieldTemplate is what the fields of a table's records have in common: a
+// page's records start as a copy of base (names and what the policy says,
+// worked out once per page), and take their values from the row at at.
+type fieldTemplate struct {
+	n    *node
+	base []Field
+	at   []int // the position in a row's values of each field's column; -1: not read
+}
+
+func newFieldTemplate(n *node, pos map[string]int) *fieldTemplate {
+	t := n.t
+	ft := &fieldTemplate{n: n, base: make([]Field, len(t.Columns)), at: make([]int, len(t.Columns))}
+	for i, c := range t.Columns {
+		ft.base[i] = Field{Name: c.Name, Category: c.Category, Purpose: or(c.Purpose, t.Purpose),
+			Retention: or(c.Retention, t.Retention), Label: c.Label}
+		ft.at[i] = -1
+		if p, ok := pos[c.Name]; ok {
+			ft.at[i] = p
+		}
+	}
+	return ft
+}
+
+// fields are the fields of row r, as record makes them for a table
+// without key/value rows.
+func (ft *fieldTemplate) fields(r row, red *redactor) []Field {
+	fs := make([]Field, len(ft.base))
+	copy(fs, ft.base)
+	for i, c := range ft.n.t.Columns {
+		f := &fs[i]
+		if p := ft.at[i]; p >= 0 {
+			f.Value = exportValue(r.vals[p], c.Type)
+		}
+		if red != nil {
+			if len(c.RedactWhen) > 0 && matches(r, c.RedactWhen) {
+				f.Value, f.Redacted = red.placeholder, true
+			} else if s, ok := f.Value.(string); ok && c.Redact {
+				f.Value = red.r.Replace(s)
+				f.Redacted = f.Value != s
+			}
+		}
+	}
+	return fs
+}
+
 // record turns a row into an export record.
 func record(n *node, r row, red *redactor) Record {
 	t := n.t
@@ -101,20 +156,7 @@ func record(n *node, r row, red *redactor) Record {
 		}
 		return rec
 	}
-	rec.Fields = make([]Field, 0, len(t.Columns))
-	for _, c := range t.Columns {
-		f := Field{Name: c.Name, Value: exportValue(r.get(c.Name), c.Type), Category: c.Category,
-			Purpose: or(c.Purpose, t.Purpose), Retention: or(c.Retention, t.Retention), Label: c.Label}
-		if red != nil {
-			if len(c.RedactWhen) > 0 && matches(r, c.RedactWhen) {
-				f.Value, f.Redacted = red.placeholder, true
-			} else if s, ok := f.Value.(string); ok && c.Redact {
-				f.Value = red.r.Replace(s)
-				f.Redacted = f.Value != s
-			}
-		}
-		rec.Fields = append(rec.Fields, f)
-	}
+	rec.Fields = newFieldTemplate(n, r.pos).fields(r, red)
 	return rec
 }
 

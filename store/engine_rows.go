@@ -253,24 +253,38 @@ func exportValue(v any, typ string) any {
 	if v == nil {
 		return nil
 	}
+	// A value already of the declared type is returned as it is: boxing it
+	// again would allocate once per value of every exported row.
 	switch typ {
 	case "string":
 		switch x := v.(type) {
 		case []byte:
 			return string(x)
 		case string:
-			return x
+			return v
 		}
 		return fmt.Sprint(v)
 	case "int":
+		if _, ok := v.(int); ok {
+			return v
+		}
 		n, _ := asInt64(v)
 		return int(n)
 	case "int64":
+		if _, ok := v.(int64); ok {
+			return v
+		}
 		n, _ := asInt64(v)
 		return n
 	case "bool":
+		if _, ok := v.(bool); ok {
+			return v
+		}
 		return asBool(v)
 	case "time":
+		if t, ok := v.(time.Time); ok && t.Location() == time.UTC {
+			return v
+		}
 		if t, ok := asTime(v); ok {
 			return t
 		}
@@ -280,7 +294,9 @@ func exportValue(v any, typ string) any {
 	case []byte:
 		return string(x)
 	case time.Time:
-		return x.UTC()
+		if x.Location() != time.UTC {
+			return x.UTC()
+		}
 	}
 	return v
 }

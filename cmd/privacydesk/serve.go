@@ -133,11 +133,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	sessions := sessionStore(db)
 	defer sessions.stop()
 	drpPerIP, drpPerAgent, _ := cfg.DRPRates() // checked by LoadConfig
+	intakePerIP, _ := cfg.IntakeRate()         // checked by LoadConfig
 	srv, err := app.NewServer(app.Options{
 		Intake: svc, Requester: svc, Staff: svc, Casework: svc, Reports: svc, Receipts: svc,
 		Logger: log, Registry: reg, Org: facts, HTTPS: strings.HasPrefix(baseURL, "https://"),
 		Ready: readiness(db, svc, cfg.Workers), Sessions: sessions.store, TrustedProxies: trustedProxies,
-		DRP: svc, Limits: app.Limits{DRPPerIP: drpPerIP, DRPPerAgent: drpPerAgent}, Wording: svc,
+		DRP: svc, Limits: app.Limits{IntakePerIP: intakePerIP, DRPPerIP: drpPerIP, DRPPerAgent: drpPerAgent}, Wording: svc,
 	})
 	if err != nil {
 		return err
