@@ -25,7 +25,7 @@ type AuditEvent struct {
 	Details    string    `gorm:"not null"` // JSON object
 	CreatedAt  time.Time `gorm:"not null"`
 	PrevHash   string    `gorm:"size:64;not null"`
-	Hash       string    `gorm:"size:64;not null;uniqueIndex"`
+	Hash       string    `gorm:"size:64;not null"`
 }
 
 // TableName keeps the table name short and stable.
