@@ -80,12 +80,13 @@ func TestIntakeDuringErasureReport(t *testing.T) {
 	for _, s := range loaded.Other {
 		intakeHeld = append(intakeHeld, s.Held)
 	}
-	// Intake's batches begin with a filing's savepoint; the rest is the
-	// workers': the collection, River's own rows, and the emails of the
-	// requests intake queued.
+	// Intake's batches begin by counting their addresses' recent filings
+	// (models.CountRecentFilings); the rest is the workers': the
+	// collection, River's own rows, and the emails of the requests intake
+	// queued.
 	var collIntake, collWorkers []time.Duration
 	for _, s := range collSpans {
-		if strings.HasPrefix(s.First, "SAVEPOINT") {
+		if strings.HasPrefix(s.First, "SELECT email, type, count(*)") {
 			collIntake = append(collIntake, s.Held)
 		} else {
 			collWorkers = append(collWorkers, s.Held)

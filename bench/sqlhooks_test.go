@@ -76,10 +76,9 @@ func watchWrites(tb testing.TB, db *models.DB) *txWatch {
 	pool := sql.OpenDB(watchConnector{drv: db.SQL.Driver(), dsn: d.DSN, w: w})
 	pool.SetMaxOpenConns(db.SQL.Stats().MaxOpenConnections)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.SQL.Close(); err != nil {
+	if err := db.UsePool(pool); err != nil {
 		tb.Fatal(err)
 	}
-	db.DB.Config.ConnPool, db.DB.Statement.ConnPool, db.SQL = pool, pool, pool
 	return w
 }
 

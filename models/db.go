@@ -37,6 +37,7 @@ type DB struct {
 	Dialect string
 
 	stopCheckpoints func() // SQLite: ends the background checkpointer
+	log             *slog.Logger
 }
 
 // OpenOptions tune Open; zero values are sensible defaults.
@@ -150,11 +151,28 @@ func open(ctx context.Context, dialect, dsn string, opt OpenOptions) (*DB, error
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	db := &DB{DB: gdb, SQL: sqlDB, Dialect: dialect}
+	db := &DB{DB: gdb, SQL: sqlDB, Dialect: dialect, log: opt.Logger}
 	if dialect == DialectSQLite {
 		db.stopCheckpoints = checkpointInBackground(sqlDB, opt.Logger)
 	}
 	return db, nil
+}
+
+// UsePool closes db's connection pool and uses pool, a pool on the same
+// database (as a benchmark's statement timer opens it), from now on; the
+// background checkpointer moves to it too.
+func (db *DB) UsePool(pool *sql.DB) error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
+	if err := db.SQL.Close(); err != nil {
+		return err
+	}
+	db.DB.Config.ConnPool, db.DB.Statement.ConnPool, db.SQL = pool, pool, pool
+	if db.Dialect == DialectSQLite {
+		db.stopCheckpoints = checkpointInBackground(pool, db.log)
+	}
+	return nil
 }
 
 // Close stops the background checkpointer and closes the connection pool.
