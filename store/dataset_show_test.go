@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -50,17 +49,7 @@ func TestParseDatasetChecksHowRecordsAreShownAndWorded(t *testing.T) {
 			"sources[0].tables[1].erase.summary: the rows are deleted"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := store.ParseDataset("shop.yaml", []byte(tc.yaml))
-			var errs store.DatasetErrors
-			if !errors.As(err, &errs) || len(errs) == 0 {
-				t.Fatalf("error %v, want DatasetErrors", err)
-			}
-			e := errs[0]
-			if e.File != "shop.yaml" || e.Line != tc.line || !strings.Contains(e.Error(), tc.want) {
-				t.Errorf("got %q (line %d), want shop.yaml:%d and %q", e.Error(), e.Line, tc.line, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantDatasetError(t, tc.yaml, tc.line, tc.want) })
 	}
 	if _, err := store.ParseDataset("shop.yaml", []byte(withLines)); err != nil {
 		t.Errorf("the valid file: %v", err)

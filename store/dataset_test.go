@@ -67,17 +67,7 @@ func TestParseDatasetNamesFileLineAndField(t *testing.T) {
 			"sources[0].tables[1].email_index: only means something with belongs.email"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := store.ParseDataset("shop.yaml", []byte(tc.yaml))
-			var errs store.DatasetErrors
-			if !errors.As(err, &errs) || len(errs) == 0 {
-				t.Fatalf("error %v, want DatasetErrors", err)
-			}
-			e := errs[0]
-			if e.File != "shop.yaml" || e.Line != tc.line || !strings.Contains(e.Error(), tc.want) {
-				t.Errorf("got %q (line %d), want shop.yaml:%d and %q", e.Error(), e.Line, tc.line, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantDatasetError(t, tc.yaml, tc.line, tc.want) })
 	}
 	if _, err := store.ParseDataset("shop.yaml", []byte(base)); err != nil {
 		t.Errorf("the valid base file: %v", err)
@@ -105,5 +95,19 @@ func TestLoadDatasetsReadsAFolderAndRejectsADuplicateSource(t *testing.T) {
 	}
 	if _, err := store.LoadDatasets(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Fatal("a missing file loaded")
+	}
+}
+
+// wantDatasetError checks that the dataset file shop.yaml holding yaml is
+// refused, its first error at line and containing want.
+func wantDatasetError(t *testing.T, yaml string, line int, want string) {
+	t.Helper()
+	_, err := store.ParseDataset("shop.yaml", []byte(yaml))
+	var errs store.DatasetErrors
+	if !errors.As(err, &errs) || len(errs) == 0 {
+		t.Fatalf("error %v, want DatasetErrors", err)
+	}
+	if e := errs[0]; e.File != "shop.yaml" || e.Line != line || !strings.Contains(e.Error(), want) {
+		t.Errorf("got %q (line %d), want shop.yaml:%d and %q", e.Error(), e.Line, line, want)
 	}
 }
