@@ -3,11 +3,9 @@ package bench_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	neturl "net/url"
 	"os"
 	"path/filepath"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/kactoily/privacydesk/demo"
 	"github.com/kactoily/privacydesk/internal/testdb"
-	"github.com/kactoily/privacydesk/migrations"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/workflows"
 )
@@ -198,41 +195,12 @@ func crowdStore(tb testing.TB, dialect string) (url, seeding string) {
 		}
 		return time.Since(start), nil
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "crowd seed %s\n", crowdSeedVersion)
-	err := fs.WalkDir(migrations.FS, dialect, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := migrations.FS.ReadFile(p)
-		h.Write([]byte(p))
-		h.Write(b)
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	version := hex.EncodeToString(h.Sum(nil))[:12]
+	version := seedVersion(tb, dialect, "crowd seed "+crowdSeedVersion)
 	if dialect == models.DialectPostgres {
 		return crowdPostgres(tb, version, build)
 	}
-	path := filepath.Join(os.TempDir(), "privacydesk-bench", "crowd-"+version+".db")
-	seeding = "cached " + path
-	if _, err := os.Stat(path); err != nil || os.Getenv("PRIVACYDESK_BENCH_FRESH") != "" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-		defer os.Remove(tmp)
-		took, err := build("sqlite:" + tmp)
-		if err != nil {
-			tb.Fatalf("seed the crowd: %v", err)
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			tb.Fatal(err)
-		}
-		seeding = fmt.Sprintf("seeded in %.1fs (now cached at %s)", took.Seconds(), path)
-	}
+	path := filepath.Join(benchCache, "crowd-"+version+".db")
+	seeding = cachedSQLiteFile(tb, path, func(tmp string) (time.Duration, error) { return build("sqlite:" + tmp) })
 	return heavyCopy(tb, path), seeding
 }
 

@@ -2,12 +2,9 @@ package bench_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kactoily/privacydesk/demo"
-	"github.com/kactoily/privacydesk/migrations"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/store"
 	"github.com/kactoily/privacydesk/workflows"
@@ -50,56 +46,32 @@ var heavyNow = time.Date(2026, 3, 15, 9, 30, 0, 0, time.UTC)
 // temp dir (PRIVACYDESK_BENCH_FRESH=1 rebuilds it), and how it got there.
 func heavyTemplate(tb testing.TB) (path, seeding string) {
 	tb.Helper()
-	h := sha256.New()
-	fmt.Fprintf(h, "heavy seed %s\n", heavySeedVersion)
-	err := fs.WalkDir(migrations.FS, models.DialectSQLite, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	path = filepath.Join(benchCache, "heavy-"+seedVersion(tb, models.DialectSQLite, "heavy seed "+heavySeedVersion)+".db")
+	return path, cachedSQLiteFile(tb, path, func(tmp string) (time.Duration, error) {
+		ctx := context.Background()
+		db, err := models.Open(ctx, "sqlite:"+tmp, models.OpenOptions{Now: func() time.Time { return heavyNow }})
+		if err != nil {
+			return 0, err
 		}
-		b, err := migrations.FS.ReadFile(p)
-		h.Write([]byte(p))
-		h.Write(b)
-		return err
+		start := time.Now()
+		err = func() error {
+			if _, err := db.Migrate(ctx); err != nil {
+				return err
+			}
+			if err := workflows.MigrateJobs(ctx, db); err != nil {
+				return err
+			}
+			if _, err := demo.Seed(ctx, db.DB, heavyNow); err != nil {
+				return err
+			}
+			return seedHeavy(ctx, db.SQL)
+		}()
+		took := time.Since(start)
+		if cerr := db.Close(); err == nil { // the last close checkpoints the WAL into the file
+			err = cerr
+		}
+		return took, err
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := filepath.Join(os.TempDir(), "privacydesk-bench")
-	path = filepath.Join(dir, "heavy-"+hex.EncodeToString(h.Sum(nil))[:12]+".db")
-	if _, err := os.Stat(path); err == nil && os.Getenv("PRIVACYDESK_BENCH_FRESH") == "" {
-		return path, "cached " + path
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	defer os.Remove(tmp)
-	ctx := context.Background()
-	db, err := models.Open(ctx, "sqlite:"+tmp, models.OpenOptions{Now: func() time.Time { return heavyNow }})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	start := time.Now()
-	err = func() error {
-		if _, err := db.Migrate(ctx); err != nil {
-			return err
-		}
-		if err := workflows.MigrateJobs(ctx, db); err != nil {
-			return err
-		}
-		if _, err := demo.Seed(ctx, db.DB, heavyNow); err != nil {
-			return err
-		}
-		return seedHeavy(ctx, db.SQL)
-	}()
-	took := time.Since(start)
-	if cerr := db.Close(); err == nil { // the last close checkpoints the WAL into the file
-		err = cerr
-	}
-	if err != nil {
-		tb.Fatalf("seed heavy customer: %v", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		tb.Fatal(err)
-	}
-	return path, fmt.Sprintf("seeded in %.1fs (now cached at %s)", took.Seconds(), path)
 }
 
 // heavyCopy returns the URL of a private copy of the template, for a

@@ -2,17 +2,13 @@ package bench_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,7 +22,6 @@ import (
 	"github.com/kactoily/privacydesk/app"
 	"github.com/kactoily/privacydesk/internal/testdb"
 	"github.com/kactoily/privacydesk/mail"
-	"github.com/kactoily/privacydesk/migrations"
 	"github.com/kactoily/privacydesk/models"
 	"github.com/kactoily/privacydesk/templates"
 	"github.com/kactoily/privacydesk/workflows"
@@ -157,50 +152,25 @@ func (s *queueSite) get(tb testing.TB, path string) string {
 // PRIVACYDESK_BENCH_FRESH=1 rebuilds it.
 func cachedSQLite(tb testing.TB, n int) (dbURL, seeding string) {
 	tb.Helper()
-	h := sha256.New()
-	fmt.Fprintf(h, "seed %s n %d\n", queueSeedVersion, n)
-	err := fs.WalkDir(migrations.FS, models.DialectSQLite, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	version := seedVersion(tb, models.DialectSQLite, fmt.Sprintf("seed %s n %d", queueSeedVersion, n))
+	path := filepath.Join(benchCache, fmt.Sprintf("queue-%d-%s.db", n, version))
+	return "sqlite:" + path, cachedSQLiteFile(tb, path, func(tmp string) (time.Duration, error) {
+		ctx := context.Background()
+		db, err := models.Open(ctx, "sqlite:"+tmp, models.OpenOptions{Now: func() time.Time { return queueNow }})
+		if err != nil {
+			return 0, err
 		}
-		b, err := migrations.FS.ReadFile(path)
-		h.Write([]byte(path))
-		h.Write(b)
-		return err
+		start := time.Now()
+		err = migrateQueueDB(ctx, db)
+		if err == nil {
+			err = seedQueue(ctx, db, n)
+		}
+		took := time.Since(start)
+		if cerr := db.Close(); err == nil { // the last close checkpoints the WAL into the file
+			err = cerr
+		}
+		return took, err
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := filepath.Join(os.TempDir(), "privacydesk-bench")
-	path := filepath.Join(dir, fmt.Sprintf("queue-%d-%s.db", n, hex.EncodeToString(h.Sum(nil))[:12]))
-	if _, err := os.Stat(path); err == nil && os.Getenv("PRIVACYDESK_BENCH_FRESH") == "" {
-		return "sqlite:" + path, "cached " + path
-	}
-	// Build beside it and rename, so an interrupted run leaves no half file.
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	ctx := context.Background()
-	db, err := models.Open(ctx, "sqlite:"+tmp, models.OpenOptions{Now: func() time.Time { return queueNow }})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer os.Remove(tmp)
-	start := time.Now()
-	if err := migrateQueueDB(ctx, db); err != nil {
-		db.Close()
-		tb.Fatal(err)
-	}
-	if err := seedQueue(ctx, db, n); err != nil {
-		db.Close()
-		tb.Fatal(err)
-	}
-	took := time.Since(start)
-	if err := db.Close(); err != nil { // the last close checkpoints the WAL into the file
-		tb.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		tb.Fatal(err)
-	}
-	return "sqlite:" + path, fmt.Sprintf("seeded in %.1fs (now cached)", took.Seconds())
 }
 
 // rowsIn counts the queue rows on a rendered page.
