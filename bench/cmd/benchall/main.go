@@ -47,13 +47,13 @@ var reports = []report{
 	{"intake-external", "^TestExternalIntakeReport$", 6 * time.Minute, []string{"intake-external", "intake-external-postgres"}},
 	{"export", "^TestExportReport$", 4 * time.Minute, []string{"export", "export-memory"}},
 	{"erasure", "^TestErasureReport$", 3 * time.Minute, []string{"erasure"}},
-	{"intake-during-erasure", "^TestIntakeDuringErasureReport$", 4 * time.Minute, []string{"intake-during-erasure"}},
+	{"intake-during-erasure", "^TestIntakeDuringErasureReport$", 6 * time.Minute, []string{"intake-during-erasure"}},
 	// The dataset engine's statements for one person among 5.1M rows of
 	// other customers, EXPLAINed; the first run seeds (and caches) the store.
 	{"dataset-plans", "^TestDatasetPlansReport$", 15 * time.Minute, []string{"dataset-plans", "dataset-plans-postgres"}},
 	// Queue scaling is its own author's report (bench/queue_*.go); it is
 	// invoked as documented there: PRIVACYDESK_BENCH=1 go test ./bench -run TestQueueScaling.
-	{"queue", "^TestQueueScaling$", 8 * time.Minute, []string{"queue"}},
+	{"queue", "^TestQueueScaling$", 15 * time.Minute, []string{"queue"}},
 }
 
 // order and goals of the target lines, for the ones a run did not print.
