@@ -81,6 +81,21 @@ func runErasure(tb testing.TB, h *heavySite, during func(done <-chan struct{})) 
 	return r
 }
 
+// heavyIntake opens a copy of the heavy store (writes timed) behind the
+// whole application, per-IP limits lifted, and returns it with the URL
+// that files requests; the server stops when the test ends.
+func heavyIntake(tb testing.TB, template string) (*heavySite, string) {
+	tb.Helper()
+	h := openHeavySite(tb, heavyCopy(tb, template), true)
+	s, err := app.NewServer(app.Options{Intake: h.Svc, Requester: h.Svc, Staff: h.Svc, Casework: h.Svc, Reports: h.Svc, Limits: unlimited})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	tb.Cleanup(srv.Close)
+	return h, srv.URL + "/api/v1/requests"
+}
+
 // TestErasureReport prints the erasure table and the erasure target line.
 func TestErasureReport(t *testing.T) {
 	reportOnly(t)
@@ -91,14 +106,7 @@ func TestErasureReport(t *testing.T) {
 
 	// Beside intake: open-loop POST /api/v1/requests at erasureRate per
 	// second, first idle for as long as the erasure took, then during it.
-	h := openHeavySite(t, heavyCopy(t, template), true)
-	s, err := app.NewServer(app.Options{Intake: h.Svc, Requester: h.Svc, Staff: h.Svc, Casework: h.Svc, Reports: h.Svc, Limits: unlimited})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	url := srv.URL + "/api/v1/requests"
+	h, url := heavyIntake(t, template)
 	p := newPoster(64)
 	defer p.close()
 	p.closedLoop(url, 4, time.Second, intakeBody, http.StatusAccepted) // warm up

@@ -3,13 +3,10 @@ package bench_test
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/kactoily/privacydesk/app"
 )
 
 // Intake during the heavy erasure (issue 11): the same app, on a copy of
@@ -39,14 +36,7 @@ const (
 func TestIntakeDuringErasureReport(t *testing.T) {
 	reportOnly(t)
 	template, _ := heavyTemplate(t)
-	h := openHeavySite(t, heavyCopy(t, template), true)
-	s, err := app.NewServer(app.Options{Intake: h.Svc, Requester: h.Svc, Staff: h.Svc, Casework: h.Svc, Reports: h.Svc, Limits: unlimited})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	url := srv.URL + "/api/v1/requests"
+	h, url := heavyIntake(t, template)
 	p := newPoster(intakeBusyConns)
 	defer p.close()
 	p.closedLoop(url, intakeBusyConns, time.Second, intakeBody, http.StatusAccepted) // warm up
