@@ -311,7 +311,10 @@ func TestExpireUnverifiedClosesStaleRequests(t *testing.T) {
 				t.Fatalf("%s: status %s closed_at %v", r.Email, got.Status, got.ClosedAt)
 			}
 			events, err := models.AuditEventsFor(t.Context(), a.DB.DB, r.ID)
-			if err != nil || len(events) != 2 || events[1].ToStatus != models.StatusExpired || events[1].Actor != "system" {
+			// The workers' periodic reminder may have reminded stale at 23 h
+			// (an event that moves no status); the moves are filed, expired.
+			moves := slices.DeleteFunc(slices.Clone(events), func(e models.AuditEvent) bool { return e.FromStatus == e.ToStatus })
+			if err != nil || len(moves) != 2 || moves[1].ToStatus != models.StatusExpired || moves[1].Actor != "system" {
 				t.Fatalf("%s audit: %+v, %v", r.Email, events, err)
 			}
 		}
