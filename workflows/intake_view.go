@@ -27,8 +27,8 @@ func (s *Service) loadBatchView(ctx context.Context, tx *gorm.DB, live []*filing
 	}
 	slices.Sort(emails)
 	emails = slices.Compact(emails)
-	if len(emails) == 0 {
-		return &batchView{}, nil
+	if len(emails) == 0 { // nothing to look up; add still has maps to fill
+		return &batchView{counts: map[models.FilingKey]int64{}, pending: map[models.FilingKey][]models.Request{}}, nil
 	}
 	now := s.now()
 	if err := models.LockFilings(ctx, tx, emails); err != nil {
